@@ -1,0 +1,62 @@
+# The two commands of the README are `make run` and `make test`; the others
+# are their parts. Nothing here needs an activated virtual environment.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(shell command -v uv 2>/dev/null)
+
+# What the suite starts for real: nginx with Lua, Redis, RabbitMQ, Chromium.
+APT_PACKAGES := curl nginx libnginx-mod-http-lua redis-server rabbitmq-server chromium
+
+.PHONY: install run test services docs lint format clean
+
+install: $(VENV)/.installed
+
+# Rebuilt whenever requirements.txt changes; uv when it is there, else pip.
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed; try: make PYTHON=python3.12"; exit 1; }
+ifdef UV
+	test -x $(PY) || $(UV) venv --python $(PYTHON) $(VENV)
+	$(UV) pip install --python $(PY) -r requirements.txt
+else
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+endif
+	touch $@
+
+run: install
+	$(PY) -m chapter02.skeleton
+
+test: install lint
+	$(PY) -m coverage erase
+	$(PY) -m coverage run -m pytest $(PYTEST_ARGS)
+	$(PY) -m coverage combine --quiet
+	$(PY) -m coverage report
+
+services:
+	@if ! command -v apt-get >/dev/null || [ "$$(id -u)" != 0 ]; then \
+		echo "make services installs Debian packages as root; elsewhere install:"; \
+		echo "  $(APT_PACKAGES)"; \
+	elif dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
+		echo "services: all installed ($(APT_PACKAGES))"; \
+	else \
+		apt-get update && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends $(APT_PACKAGES); \
+	fi
+
+docs: install
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+	@echo "docs: open docs/_build/html/index.html"
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+clean:
+	rm -rf $(VENV) .coverage .coverage.* htmlcov docs/_build .pytest_cache

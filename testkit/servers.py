@@ -1,0 +1,163 @@
+"""Live HTTP servers for tests: a WSGI app in a thread, or any command.
+
+A test that goes over real HTTP (requests, curl, a browser, a proxy in front)
+needs the app listening on a socket, not Flask's test client.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from .ports import LOCALHOST, free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class LiveServer:
+    """Serve a WSGI application from a background thread on a free port."""
+
+    def __init__(self, app, host: str = LOCALHOST, port: int | None = None):
+        self.host = host
+        self.port = port or free_port()
+        self._server = make_server(host, self.port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "LiveServer":
+        self._thread.start()
+        wait_for_port(self.port, self.host)
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> "LiveServer":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+class ServerProcess:
+    """Run a command that serves on ``port`` until stopped.
+
+    The command starts from the repository root with ``PORT`` set (the
+    convention every example here follows) and is stopped with SIGTERM, then
+    SIGKILL if it does not go. Its output goes to a temporary file rather than
+    a pipe, so a chatty server never blocks on a full pipe.
+    ``ready``, when given, is polled after the port opens until it returns
+    true: some servers accept connections before they can serve.
+    """
+
+    def __init__(
+        self,
+        command: Sequence[str],
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        cwd: Path | str = ROOT,
+        host: str = LOCALHOST,
+        timeout: float = 30.0,
+        ready: Callable[[], bool] | None = None,
+    ):
+        self.port = port or free_port()
+        self.host = host
+        self.command = [str(part) for part in command]
+        self.cwd = cwd
+        self.timeout = timeout
+        self.ready = ready
+        self.env = {**os.environ, "PORT": str(self.port), **(env or {})}
+        self.process: subprocess.Popen | None = None
+        self._log = tempfile.TemporaryFile("w+")
+        self._final_output = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def launch(self) -> subprocess.Popen:
+        """Start the command without waiting for it to listen."""
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=self.cwd,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            # Own process group, so stop() also ends workers the server forks.
+            start_new_session=True,
+        )
+        return self.process
+
+    def start(self) -> "ServerProcess":
+        self.launch()
+        try:
+            wait_for_port(self.port, self.host, self.timeout, self.process)
+            self._wait_until_ready()
+        except Exception as error:
+            output = self.stop()
+            raise RuntimeError(f"{' '.join(self.command)}: {error}\n{output}") from None
+        return self
+
+    def _wait_until_ready(self) -> None:
+        if self.ready is None:
+            return
+        deadline = time.monotonic() + self.timeout
+        while not self.ready():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {self.timeout}s")
+            time.sleep(0.1)
+
+    def output(self) -> str:
+        """Everything the process printed so far."""
+        if self._log.closed:
+            return self._final_output
+        self._log.flush()
+        self._log.seek(0)
+        return self._log.read()
+
+    def stop(self) -> str:
+        """Stop the server and return everything it printed."""
+        if self.process is not None and self.process.poll() is None:
+            _signal_group(self.process, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                _signal_group(self.process, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.process = None
+        if not self._log.closed:
+            self._final_output = self.output()
+            self._log.close()
+        return self._final_output
+
+    def __enter__(self) -> "ServerProcess":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def python_command(*args: str) -> list[str]:
+    """``python ARGS`` with the interpreter that runs the tests."""
+    return [sys.executable, *args]
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:
+        pass
