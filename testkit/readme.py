@@ -90,7 +90,9 @@ class ShellSession:
             waited = time.monotonic() - started
             if waited > ONE_SHOT_TIMEOUT:
                 output = candidate.stop()
-                raise AssertionError(f"$ {command}\nstill running after {waited:.0f}s:\n{output}")
+                raise AssertionError(
+                    f"$ {command}\nstill running after {waited:.0f}s:\n{output}"
+                )
             time.sleep(0.05)
 
     def check(self, command: str, expected: str) -> str | None:
@@ -109,7 +111,9 @@ class ShellSession:
         got = result.stdout + result.stderr
         if result.returncode != 0:
             return f"$ {command}\nexited {result.returncode}:\n{got}"
-        if not CHECKER.check_output(_ends_in_newline(expected), _ends_in_newline(got), FLAGS):
+        if not CHECKER.check_output(
+            _ends_in_newline(expected), _ends_in_newline(got), FLAGS
+        ):
             return f"$ {command}\nexpected:\n{expected}\ngot:\n{got}"
         return None
 

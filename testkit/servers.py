@@ -131,13 +131,14 @@ class ServerProcess:
 
     def stop(self) -> str:
         """Stop the server and return everything it printed."""
-        if self.process is not None and self.process.poll() is None:
+        if self.process is not None:
+            # The whole group, not just the leader: a shell or make in front
+            # of the server exits at once, and the server behind it must have
+            # finished too (writing its coverage data, say) before we go on.
             _signal_group(self.process, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
+            if not _wait_for_group(self.process, timeout=10):
                 _signal_group(self.process, signal.SIGKILL)
-                self.process.wait(timeout=10)
+                _wait_for_group(self.process, timeout=10)
         self.process = None
         if not self._log.closed:
             self._final_output = self.output()
@@ -161,3 +162,16 @@ def _signal_group(process: subprocess.Popen, signum: int) -> None:
         os.killpg(process.pid, signum)
     except ProcessLookupError:
         pass
+
+
+def _wait_for_group(process: subprocess.Popen, timeout: float) -> bool:
+    """Wait until every process of the group has gone; False on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        process.poll()  # reap the leader, or it lingers as a zombie
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False

@@ -7,6 +7,7 @@ import requests
 
 from testkit import ports, services
 from testkit.readme import ShellSession, commands, transcript
+from testkit.servers import LiveServer
 
 
 def hello_app(environ, start_response):
@@ -25,13 +26,9 @@ def test_live_server_serves_a_wsgi_app(live_server):
 
 
 def test_live_server_stops():
-    server = ports_server = None
-    from testkit.servers import LiveServer
-
     with LiveServer(hello_app) as server:
-        ports_server = server.port
-        assert ports.port_is_open(ports_server)
-    assert not ports.port_is_open(ports_server)
+        assert ports.port_is_open(server.port)
+    assert not ports.port_is_open(server.port)
 
 
 @pytest.mark.integration
@@ -61,13 +58,17 @@ def test_real_nginx_proxies_to_a_live_server(nginx, live_server):
 
 @pytest.mark.integration
 def test_nginx_runs_lua(nginx):
-    proxy = nginx('location / { content_by_lua_block { ngx.say("lua ", 1 + 1) } }', lua=True)
+    proxy = nginx(
+        'location / { content_by_lua_block { ngx.say("lua ", 1 + 1) } }', lua=True
+    )
     assert requests.get(proxy.url, timeout=5).text == "lua 2\n"
 
 
 def test_a_missing_service_skips_with_how_to_install(monkeypatch):
     monkeypatch.delenv("REQUIRE_SERVICES", raising=False)
-    with pytest.raises(pytest.skip.Exception, match="install it with: apt-get install x"):
+    with pytest.raises(
+        pytest.skip.Exception, match="install it with: apt-get install x"
+    ):
         services.find_binary("no-such-binary-here", "apt-get install x")
 
 
@@ -93,8 +94,10 @@ def test_shell_session_keeps_a_server_and_rewrites_its_port():
         session.run("python -m http.server --bind 127.0.0.1 $PORT")
         assert session.server is not None
         port = session.server.port
-        assert session.rewrite("curl http://localhost:5000/") == f"curl http://localhost:{port}/"
-        assert session.check("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:5000/", "200") is None
+        rewritten = session.rewrite("curl http://localhost:5000/")
+        assert rewritten == f"curl http://localhost:{port}/"
+        status = "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:5000/"
+        assert session.check(status, "200") is None
         assert "expected" in session.check("echo hello", "goodbye")
     finally:
         session.stop()
