@@ -22,6 +22,13 @@ pytest_collect_file = Sybil(
 ).pytest()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Under REQUIRE_SERVICES=1 (CI) no test may skip, whatever the cause.
+    report = yield
+    return services.no_skip_when_required(report)
+
+
 @pytest.fixture
 def free_port() -> int:
     return ports.free_port()

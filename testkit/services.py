@@ -34,6 +34,21 @@ def missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+def no_skip_when_required(report: pytest.TestReport) -> pytest.TestReport:
+    """Turn a skipped test into a failure under ``REQUIRE_SERVICES=1``.
+
+    Not only the skips of :func:`missing`: a skip of any cause would let a
+    green CI run hide a part that never ran.
+    """
+    if report.skipped and services_required() and not hasattr(report, "wasxfail"):
+        reason = report.longrepr
+        if isinstance(reason, tuple):
+            reason = reason[2]
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but REQUIRE_SERVICES=1 allows no skip: {reason}"
+    return report
+
+
 def find_binary(name: str, install: str) -> str:
     """The path of ``name``, or skip saying how to install it."""
     path = shutil.which(name, path=SEARCH_PATH)

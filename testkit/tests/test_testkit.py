@@ -107,3 +107,24 @@ def test_shell_session_keeps_a_server_and_rewrites_its_port():
 def test_shell_session_reports_a_failing_command():
     with pytest.raises(AssertionError, match="exited 3"):
         ShellSession().run("exit 3")
+
+
+def skipped_report(reason: str) -> pytest.TestReport:
+    longrepr = ("test_x.py", 1, f"Skipped: {reason}")
+    return pytest.TestReport(
+        "test_x.py::test_x", ("test_x.py", 1, "test_x"), {}, "skipped", longrepr, "call"
+    )
+
+
+def test_a_skip_stays_a_skip_by_default(monkeypatch):
+    monkeypatch.delenv("REQUIRE_SERVICES", raising=False)
+    report = services.no_skip_when_required(skipped_report("no redis"))
+    assert report.skipped
+
+
+def test_any_skip_fails_when_services_are_required(monkeypatch):
+    monkeypatch.setenv("REQUIRE_SERVICES", "1")
+    report = services.no_skip_when_required(skipped_report("no redis"))
+    assert report.failed
+    assert "REQUIRE_SERVICES=1" in report.longrepr
+    assert "no redis" in report.longrepr
