@@ -29,7 +29,9 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         # Production has no default key: a key in the code is a key on GitHub.
-        raise RuntimeError("no SECRET_KEY: set the FLASK_SECRET_KEY environment variable")
+        raise RuntimeError(
+            "no SECRET_KEY: set the FLASK_SECRET_KEY environment variable"
+        )
     register_json_errors(app)
     app.register_blueprint(api, url_prefix="/api")
     return app
