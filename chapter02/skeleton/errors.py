@@ -1,12 +1,18 @@
-"""JSON errors for every status (book: "Error handling and debugging").
+"""JSON errors for every status (book: chapter 2, "Error handling and debugging").
 
-An API client reads JSON; Flask's default error pages are HTML. Every
-HTTPException (404, 405, ...) and any unhandled exception (500) answers
-``{"status": code, "message": text}`` instead.
+An API client reads JSON; Flask's default error pages are HTML. One handler
+for ``HTTPException`` answers ``{"status": code, "message": text}`` for every
+HTTP error: 404 and 405 from routing, ``abort(...)`` in a view, and 500.
+
+An unexpected exception needs no handler of its own: Flask sends the
+``got_request_exception`` signal, logs the traceback (it never reaches the
+client), and turns the exception into an ``InternalServerError``, which this
+handler answers. In debug mode, and in tests (``TESTING``), Flask lets the
+exception through instead, to the debugger or to the test that caused it.
 """
 
 from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 
 def error_response(error: HTTPException):
@@ -19,11 +25,5 @@ def error_response(error: HTTPException):
     return response
 
 
-def unexpected_error(error: Exception):
-    # The traceback goes to the log, never to the client.
-    return error_response(InternalServerError())
-
-
 def register_json_errors(app: Flask) -> None:
     app.register_error_handler(HTTPException, error_response)
-    app.register_error_handler(Exception, unexpected_error)
