@@ -9,7 +9,7 @@ import pytest
 from sybil import Sybil
 from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
 
-from testkit import ports, services
+from testkit import ports, rabbitmq, services
 from testkit.readme import ShellBlockParser, stop_servers
 from testkit.servers import LiveServer, ServerProcess
 
@@ -19,6 +19,7 @@ pytest_collect_file = Sybil(
     parsers=[PythonCodeBlockParser(), ShellBlockParser(), SkipParser()],
     patterns=["README.md"],
     teardown=stop_servers,
+    fixtures=["readme_service"],
 ).pytest()
 
 
@@ -81,6 +82,29 @@ def redis_url(redis_server) -> str:
     with redis.Redis.from_url(url) as client:
         client.flushall()
     return url
+
+
+@pytest.fixture
+def readme_service(request):
+    """For README examples: ``readme_service("redis_url")`` starts it lazily.
+
+    Only a README that needs a broker starts one (see testkit/readme.py).
+    """
+    return request.getfixturevalue
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_server(tmp_path_factory):
+    """One real RabbitMQ for the whole run: it takes seconds to start."""
+    server = rabbitmq.rabbitmq_server(tmp_path_factory.mktemp("rabbitmq")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url(rabbitmq_server) -> str:
+    """``amqp://guest:guest@127.0.0.1:<port>/%2F``; tests use unique names."""
+    return rabbitmq_server.url
 
 
 @pytest.fixture

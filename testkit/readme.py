@@ -18,6 +18,14 @@ Every example in this repository listens on ``$PORT`` (default 5000). Here
 each server gets a free port instead, and ``127.0.0.1:5000`` or
 ``localhost:5000`` in later blocks is rewritten to it. ``SMOKE_TEST=1`` asks
 benchmarks for a short run.
+
+A command ending in ``&`` runs in the background (a Celery worker, say) until
+the end of the README, as in the reader's terminal.
+
+Examples that need a broker read its address from the environment, as a
+reader sets it for their own broker. A README that names one of
+:data:`SERVICE_VARIABLES` gets it set to a real service started by the suite
+(the fixture of the same table), once for the whole README.
 """
 
 import doctest
@@ -40,13 +48,20 @@ CHECKER = doctest.OutputChecker()
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 ONE_SHOT_TIMEOUT = 300
 SERVER_START_TIMEOUT = 60
+# Environment variable -> the pytest fixture giving a real service's URL.
+SERVICE_VARIABLES = {
+    "AMQP_URL": "rabbitmq_url",
+    "CELERY_BROKER_URL": "redis_url",
+}
 
 
 class ShellSession:
     """The reader's terminal for one README: at most one server at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, services: dict[str, str] | None = None) -> None:
         self.server: ServerProcess | None = None
+        self.background: list[ServerProcess] = []
+        self.services = services or {}
 
     def rewrite(self, text: str) -> str:
         if self.server is None:
@@ -64,12 +79,16 @@ class ShellSession:
             "FLASK_RUN_PORT": str(port),
             "SMOKE_TEST": "1",
             "PYTHONUNBUFFERED": "1",
+            **self.services,
         }
 
     def run(self, command: str) -> None:
         """Run one command of a ``shell`` block: a server, or a one-shot."""
         command = self.rewrite(command)
         port = free_port()
+        if command.endswith("&"):
+            self._run_in_background(command.removesuffix("&").strip(), port)
+            return
         candidate = ServerProcess(
             ["bash", "-c", command], port=port, env=self.environment(port)
         )
@@ -84,7 +103,7 @@ class ShellSession:
                 return
             if port_is_open(port):
                 # A new server replaces the one before, as Ctrl-C then run would.
-                self.stop()
+                self.stop_server()
                 self.server = candidate
                 return
             waited = time.monotonic() - started
@@ -94,6 +113,18 @@ class ShellSession:
                     f"$ {command}\nstill running after {waited:.0f}s:\n{output}"
                 )
             time.sleep(0.05)
+
+    def _run_in_background(self, command: str, port: int) -> None:
+        process = ServerProcess(
+            ["bash", "-c", command], port=port, env=self.environment(port)
+        )
+        process.launch()
+        self.background.append(process)
+        time.sleep(0.5)
+        returncode = process.process.poll()
+        if returncode is not None:
+            output = process.stop()
+            raise AssertionError(f"$ {command} &\nexited {returncode}:\n{output}")
 
     def check(self, command: str, expected: str) -> str | None:
         """Run one ``console`` command; describe the difference, if any."""
@@ -117,14 +148,31 @@ class ShellSession:
             return f"$ {command}\nexpected:\n{expected}\ngot:\n{got}"
         return None
 
-    def stop(self) -> None:
+    def stop_server(self) -> None:
         if self.server is not None:
             self.server.stop()
             self.server = None
 
+    def stop(self) -> None:
+        """The end of the README: the server and background commands go."""
+        self.stop_server()
+        while self.background:
+            self.background.pop().stop()
+
 
 def session_of(example: Example) -> ShellSession:
-    return example.namespace.setdefault("_shell", ShellSession())
+    """The README's terminal, made at its first shell or console block."""
+    namespace = example.namespace
+    if "_shell" not in namespace:
+        text = example.document.text
+        lookup = namespace["readme_service"]
+        services = {
+            variable: lookup(fixture)
+            for variable, fixture in SERVICE_VARIABLES.items()
+            if variable in text
+        }
+        namespace["_shell"] = ShellSession(services)
+    return namespace["_shell"]
 
 
 def commands(source: str) -> list[str]:

@@ -1,6 +1,7 @@
 """The shared fixtures do what chapters rely on: real servers, started and stopped."""
 
 import socket
+import time
 
 import pytest
 import requests
@@ -128,3 +129,29 @@ def test_any_skip_fails_when_services_are_required(monkeypatch):
     assert report.failed
     assert "REQUIRE_SERVICES=1" in report.longrepr
     assert "no redis" in report.longrepr
+
+
+def test_a_background_command_outlives_the_next_server_until_stop(tmp_path):
+    marker = tmp_path / "alive"
+    session = ShellSession()
+    try:
+        session.run(f"while true; do touch {marker}; sleep 0.1; done &")
+        session.run("python -m http.server --bind 127.0.0.1 $PORT")
+        marker.unlink()
+        time.sleep(0.5)
+        assert marker.exists()  # the background loop still runs
+    finally:
+        session.stop()
+    marker.unlink(missing_ok=True)
+    time.sleep(0.5)
+    assert not marker.exists()
+
+
+def test_a_background_command_that_fails_at_once_is_reported():
+    with pytest.raises(AssertionError, match="exited 4"):
+        ShellSession().run("exit 4 &")
+
+
+def test_services_named_by_a_readme_reach_its_commands():
+    session = ShellSession({"AMQP_URL": "amqp://example/"})
+    assert session.check("echo $AMQP_URL", "amqp://example/") is None

@@ -1,0 +1,1 @@
+"""Chapter 5: Interacting with other services (Python Microservices Development)."""

@@ -1,0 +1,187 @@
+"""Topic pub/sub: a publisher tested on a fake channel, then on RabbitMQ."""
+
+import json
+import uuid
+
+import pika
+import pytest
+from pika.exceptions import UnroutableError
+
+from chapter05.pubsub import EVENTS, Publisher, Subscriber, connect, main
+from testkit.servers import python_command
+
+
+class FakeChannel:
+    """Just the pika channel methods Publisher uses, recorded."""
+
+    def __init__(self, unroutable: tuple[str, ...] = ()):
+        self.unroutable = unroutable
+        self.calls: list[tuple] = []
+        self.confirming = False
+
+    def exchange_declare(self, exchange, exchange_type, durable):
+        self.calls.append(("exchange_declare", exchange, exchange_type, durable))
+
+    def confirm_delivery(self):
+        self.confirming = True
+
+    def basic_publish(self, exchange, routing_key, body, properties, mandatory):
+        assert self.confirming, "publishing before confirms are on"
+        self.calls.append(("basic_publish", exchange, routing_key, body, properties))
+        if mandatory and routing_key in self.unroutable:
+            raise UnroutableError([])
+
+
+def test_publisher_declares_a_durable_topic_exchange():
+    channel = FakeChannel()
+    Publisher(channel, exchange="events")
+    assert channel.calls == [("exchange_declare", "events", "topic", True)]
+    assert channel.confirming
+
+
+def test_publisher_sends_persistent_json():
+    channel = FakeChannel()
+    assert Publisher(channel).publish("race.started", {"runner": "tarek"})
+    _, exchange, key, body, properties = channel.calls[-1]
+    assert (exchange, key) == ("runnerly.events", "race.started")
+    assert json.loads(body) == {"runner": "tarek"}
+    assert properties.delivery_mode == 2
+    assert properties.content_type == "application/json"
+
+
+def test_publisher_reports_unroutable_events():
+    channel = FakeChannel(unroutable=("shoe.worn",))
+    assert Publisher(channel).publish("shoe.worn", {}) is False
+
+
+# The same behaviour against the real broker.
+
+
+@pytest.fixture
+def names(rabbitmq_url):
+    """A unique exchange and queue prefix; deleted afterwards."""
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    queues: list[str] = []
+    yield prefix, queues
+    with connect(rabbitmq_url) as connection:
+        channel = connection.channel()
+        for queue in queues:
+            channel.queue_delete(queue)
+        channel.exchange_delete(prefix)
+
+
+@pytest.mark.integration
+def test_a_subscriber_down_gets_the_message_when_back(rabbitmq_url, names):
+    exchange, queues = names
+    queue = f"{exchange}.race-board"
+    queues.append(queue)
+    # The subscriber starts once (declaring its durable queue), then goes down.
+    with connect(rabbitmq_url) as connection:
+        Subscriber(connection.channel(), queue, ["race.*"], exchange=exchange)
+
+    with connect(rabbitmq_url) as connection:
+        publisher = Publisher(connection.channel(), exchange=exchange)
+        assert publisher.publish("race.finished", {"runner": "tarek", "time": 2712})
+        assert not publisher.publish("training.planned", {"runner": "tarek"})
+
+    with connect(rabbitmq_url) as connection:
+        subscriber = Subscriber(connection.channel(), queue, ["race.*"], exchange)
+        assert subscriber.drain(idle=0.3) == [
+            ("race.finished", {"runner": "tarek", "time": 2712})
+        ]
+        assert subscriber.drain(idle=0.1) == []  # acked: not delivered twice
+        # Durable queue, persistent message: both would survive a restart.
+        declared = connection.channel().queue_declare(queue, passive=True)
+        assert declared.method.message_count == 0
+
+
+@pytest.mark.integration
+def test_each_subscriber_gets_what_it_binds(rabbitmq_url, names):
+    exchange, queues = names
+    bindings = {"board": ["race.*"], "coach": ["training.*", "race.finished"]}
+    with connect(rabbitmq_url) as connection:
+        channel = connection.channel()
+        subscribers = {}
+        for name, keys in bindings.items():
+            queues.append(f"{exchange}.{name}")
+            subscribers[name] = Subscriber(channel, queues[-1], keys, exchange)
+        publisher = Publisher(connection.channel(), exchange=exchange)
+        for key, event in EVENTS:
+            publisher.publish(key, event)
+        received = {
+            name: [key for key, _ in sub.drain(idle=0.3)]
+            for name, sub in subscribers.items()
+        }
+    assert received == {
+        "board": ["race.started", "race.finished"],
+        "coach": ["training.planned", "race.finished"],
+    }
+
+
+@pytest.mark.integration
+def test_messages_are_persistent_on_the_wire(rabbitmq_url, names):
+    exchange, queues = names
+    queue = f"{exchange}.raw"
+    queues.append(queue)
+    with connect(rabbitmq_url) as connection:
+        channel = connection.channel()
+        Subscriber(channel, queue, ["#"], exchange)
+        Publisher(connection.channel(), exchange=exchange).publish("race.x", {})
+        method, properties, _body = next(
+            channel.consume(queue, auto_ack=True, inactivity_timeout=5)
+        )
+        channel.cancel()
+    assert method.routing_key == "race.x"
+    assert properties.delivery_mode == pika.DeliveryMode.Persistent.value
+
+
+@pytest.mark.integration
+def test_the_demo_runs_in_process(rabbitmq_url, capsys):
+    main(["--url", rabbitmq_url])
+    output = capsys.readouterr().out
+    assert "race-board (race.*) got: race.started, race.finished" in output
+    assert "coach      (training.* race.finished) got: training.planned" in output
+
+
+@pytest.mark.integration
+def test_the_demo_command(rabbitmq_url):
+    import subprocess
+
+    result = subprocess.run(
+        python_command("-m", "chapter05.pubsub", "--url", rabbitmq_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "archive    (#) got: race.started, training.planned" in result.stdout
+
+
+@pytest.mark.integration
+def test_persistent_messages_survive_a_broker_restart(tmp_path):
+    """Durable queue + persistent message: still there after a restart."""
+    from testkit.rabbitmq import rabbitmq_server
+
+    broker = rabbitmq_server(tmp_path).start()
+    try:
+        with connect(broker.url) as connection:
+            Subscriber(connection.channel(), "board", ["race.*"], "events")
+            channel = connection.channel()
+            Publisher(channel, exchange="events").publish("race.started", {"n": 1})
+            # The same, but transient (delivery_mode 1): kept in memory only.
+            channel.basic_publish(
+                "events",
+                "race.lost",
+                b'{"n": 2}',
+                properties=pika.BasicProperties(delivery_mode=1),
+            )
+    finally:
+        broker.stop()
+
+    broker = rabbitmq_server(tmp_path, port=broker.port).start()
+    try:
+        with connect(broker.url) as connection:
+            subscriber = Subscriber(connection.channel(), "board", ["race.*"], "events")
+            assert subscriber.drain(idle=0.3) == [("race.started", {"n": 1})]
+    finally:
+        broker.stop()
