@@ -1,0 +1,1 @@
+"""Chapter 3: coding, testing and documenting, the virtuous cycle."""

@@ -1,0 +1,62 @@
+"""Chapter 3 fixtures: the proxy, in process or live, with a fake tracker.
+
+``testapp`` is the book's trick: the functional tests talk to a WebTest
+``TestApp``, which wraps either the WSGI app itself, or a URL. Parametrized
+both ways, every functional test runs twice: once in process, once over real
+HTTP against the proxy served by waitress in its own process (marked
+``integration``). ``HTTP_SERVER=http://host:port`` points the second run at a
+proxy that is already running instead, as in the book.
+"""
+
+import os
+import sys
+
+import pytest
+import webtest
+
+from chapter03 import fake_tracker
+from chapter03.tracker import create_app
+from testkit.ports import free_port
+from testkit.servers import python_command
+
+# Past this, a call to the tracker is a 504: well under the fake's slow bug.
+TIMEOUT = 0.5
+
+
+@pytest.fixture
+def fake_tracker_url(live_server) -> str:
+    """A fresh fake tracker in a thread of this process."""
+    return live_server(fake_tracker.create_app()).url
+
+
+@pytest.fixture
+def app(fake_tracker_url):
+    return create_app(
+        "testing", TRACKER_API_URL=fake_tracker_url, TRACKER_TIMEOUT=TIMEOUT
+    )
+
+
+@pytest.fixture
+def live_proxy_url(server_process) -> str:
+    """The proxy under waitress (a production WSGI server) and the fake
+    tracker, each in its own process, talking over real HTTP."""
+    tracker = server_process(python_command("-m", "chapter03.fake_tracker"))
+    port = free_port()
+    command = [
+        sys.executable, "-m", "waitress",
+        "--host=127.0.0.1", f"--port={port}",
+        "--call", "chapter03.tracker:create_app",
+    ]  # fmt: skip
+    env = {"FLASK_TRACKER_API_URL": tracker.url, "FLASK_TRACKER_TIMEOUT": str(TIMEOUT)}
+    return server_process(command, port=port, env=env).url
+
+
+@pytest.fixture(
+    params=["in-process", pytest.param("live", marks=pytest.mark.integration)]
+)
+def testapp(request) -> webtest.TestApp:
+    if request.param == "in-process":
+        return webtest.TestApp(request.getfixturevalue("app"))
+    url = os.environ.get("HTTP_SERVER") or request.getfixturevalue("live_proxy_url")
+    # A URL makes WebTest a client over HTTP (through WSGIProxy2).
+    return webtest.TestApp(url)

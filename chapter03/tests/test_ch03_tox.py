@@ -1,0 +1,46 @@
+"""tox: the chapter's tox.ini parses and says what each env runs.
+
+Book: chapter 3, "Using tox". A full tox run builds fresh virtualenvs from
+the network, too slow and too online for the suite; ``tox --listenvs`` and
+``tox config`` read and expand the whole file without building anything.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TOX = [str(Path(sys.executable).with_name("tox")), "-c", "chapter03/tox.ini"]
+
+
+def tox(*args: str) -> str:
+    result = subprocess.run(
+        [*TOX, *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.mark.integration
+def test_tox_lists_the_envs_with_their_descriptions():
+    listing = tox("--listenvs-all", "-v")
+    for env in ("tests", "lint", "docs"):
+        assert f"\n{env} " in "\n" + listing
+    assert "[no description]" not in listing
+
+
+@pytest.mark.integration
+def test_tox_envs_run_from_the_root_with_the_pinned_requirements():
+    keys = ["change_dir", "commands", "deps", "skip_install"]
+    config = tox("config", "-e", "tests,lint,docs", "-k", *keys)
+    # The commands name paths from the root, where the code imports.
+    assert config.count(f"change_dir = {ROOT / 'chapter03' / '..'}") == 3
+    requirements = ROOT / "chapter03" / ".." / "requirements.txt"
+    assert config.count(f"-r {requirements}") == 3
+    # Not a package: tox must not try to build and install the chapter.
+    assert config.count("skip_install = True") == 3
+    assert "commands = pytest chapter03" in config
+    assert "ruff format --check chapter03" in config
+    assert "sphinx-build -W --keep-going -b html chapter03/docs" in config
