@@ -27,12 +27,13 @@ endif
 	touch $@
 
 run: install
-	$(PY) -m chapter02.skeleton
+	$(PY) -m chapter04.monolith
 
 test: install lint
 	$(PY) -m coverage erase
 	$(PY) -m coverage run -m pytest $(PYTEST_ARGS)
 	$(PY) -m coverage combine --quiet
+	$(PY) -m coverage html --quiet && echo "coverage: open htmlcov/index.html"
 	$(PY) -m coverage report
 
 services:

@@ -1,0 +1,1 @@
+"""Chapter 4, "Designing Runnerly": the monolith, then its split into services."""

@@ -1,0 +1,34 @@
+"""The data service (book: chapter 4, "Splitting the monolith", "Data Service").
+
+Runnerly's users and runs behind a JSON API: the first piece cut out of the
+monolith: it owns the database and is the only one to touch it; the
+dashboard and the Strava worker call it over HTTP. It reuses the monolith's
+models (the tables do not change when the code moves) and the chapter 2
+skeleton's JSON errors. Its contract is ``openapi.yaml``::
+
+    >>> app = create_app("testing")
+    >>> app.test_client().get("/users").json
+    []
+"""
+
+from flask import Flask
+
+from chapter02.skeleton.errors import register_json_errors
+
+from ..monolith.config import CONFIGS, Config
+from ..monolith.models import db
+from .views import api
+
+
+def create_app(config: str | type[Config] = "development", **overrides) -> Flask:
+    app = Flask(__name__)
+    config_class = CONFIGS[config] if isinstance(config, str) else config
+    app.config.from_object(config_class)
+    app.config.from_prefixed_env()
+    app.config.update(overrides)
+    db.init_app(app)
+    register_json_errors(app)
+    app.register_blueprint(api)
+    with app.app_context():
+        db.create_all()
+    return app

@@ -1,0 +1,47 @@
+"""The factory's configuration: environments, environment variables, Celery."""
+
+import pytest
+
+from chapter04.monolith import create_app
+from chapter04.monolith.config import TestingConfig
+from chapter04.monolith.models import User, db
+
+
+def test_production_needs_a_secret_key(monkeypatch):
+    monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="FLASK_SECRET_KEY"):
+        create_app("production")
+
+
+def test_settings_from_the_environment(monkeypatch, tmp_path):
+    database = tmp_path / "env.db"
+    monkeypatch.setenv("FLASK_SECRET_KEY", "from-env")
+    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", f"sqlite:///{database}")
+    app = create_app("production")
+    assert app.config["SECRET_KEY"] == "from-env"
+    with app.app_context():
+        db.session.add(User(email="a@example.com"))
+        db.session.commit()
+        db.engine.dispose()
+    assert database.exists()
+
+
+def test_a_broker_url_switches_to_a_real_worker():
+    class WithBroker(TestingConfig):
+        CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+
+    celery = create_app(WithBroker).extensions["celery"]
+    assert not celery.conf.task_always_eager
+    assert celery.conf.broker_url == "redis://127.0.0.1:1/0"
+    assert celery.conf.beat_schedule["fetch-all-runs"]["schedule"] == 3600
+    # The default: in-process, no broker needed.
+    assert create_app("testing").extensions["celery"].conf.task_always_eager
+
+
+def test_password_is_hashed():
+    user = User(email="a@example.com")
+    assert not user.check_password("anything")  # no password set: no login
+    user.set_password("secret-word")
+    assert "secret-word" not in user.password_hash
+    assert user.check_password("secret-word")
+    assert not user.check_password("other")
