@@ -11,7 +11,7 @@ by concern, and JSON for every error.
 
 from flask import Flask
 
-from .config import CONFIGS, Config
+from .config import Config, load_config
 from .errors import register_json_errors
 from .views import api
 
@@ -23,15 +23,7 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     environment variables (``FLASK_SECRET_KEY=...``), then from ``overrides``.
     """
     app = Flask(__name__)
-    config_class = CONFIGS[config] if isinstance(config, str) else config
-    app.config.from_object(config_class)
-    app.config.from_prefixed_env()
-    app.config.update(overrides)
-    if not app.config.get("SECRET_KEY"):
-        # Production has no default key: a key in the code is a key on GitHub.
-        raise RuntimeError(
-            "no SECRET_KEY: set the FLASK_SECRET_KEY environment variable"
-        )
+    load_config(app, config, **overrides)
     register_json_errors(app)
     app.register_blueprint(api, url_prefix="/api")
     return app

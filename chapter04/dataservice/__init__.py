@@ -13,6 +13,7 @@ skeleton's JSON errors. Its contract is ``openapi.yaml``::
 
 from flask import Flask
 
+from chapter02.skeleton.config import load_config
 from chapter02.skeleton.errors import register_json_errors
 
 from ..monolith.config import CONFIGS, Config
@@ -22,10 +23,8 @@ from .views import api
 
 def create_app(config: str | type[Config] = "development", **overrides) -> Flask:
     app = Flask(__name__)
-    config_class = CONFIGS[config] if isinstance(config, str) else config
-    app.config.from_object(config_class)
-    app.config.from_prefixed_env()
-    app.config.update(overrides)
+    # No sessions, no cookies: this JSON API needs no secret key.
+    load_config(app, config, CONFIGS, require_secret_key=False, **overrides)
     db.init_app(app)
     register_json_errors(app)
     app.register_blueprint(api)

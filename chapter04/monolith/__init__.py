@@ -12,6 +12,8 @@ builds it for an environment::
 from flask import Flask
 from flask_wtf import CSRFProtect
 
+from chapter02.skeleton.config import load_config
+
 from .auth import login_manager
 from .background import init_celery
 from .config import CONFIGS, Config
@@ -25,15 +27,8 @@ csrf = CSRFProtect()
 def create_app(config: str | type[Config] = "development", **overrides) -> Flask:
     """Build the app; settings from the config class, ``FLASK_*`` env, overrides."""
     app = Flask(__name__)
-    config_class = CONFIGS[config] if isinstance(config, str) else config
-    app.config.from_object(config_class)
-    app.config.from_prefixed_env()
-    app.config.update(overrides)
-    if not app.config.get("SECRET_KEY"):
-        # The session cookie is signed with it: never a default in production.
-        raise RuntimeError(
-            "no SECRET_KEY: set the FLASK_SECRET_KEY environment variable"
-        )
+    # The session cookie is signed with SECRET_KEY: required, never a default.
+    load_config(app, config, CONFIGS, **overrides)
     db.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
