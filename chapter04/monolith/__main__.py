@@ -8,6 +8,8 @@ user is created: log in, connect to (fake) Strava, fetch your runs.
 
 import os
 import secrets
+import signal
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -33,7 +35,9 @@ def main() -> None:
     fake = strava_app.extensions["fakestrava"]
     _, strava_url = serve_in_thread(strava_app)
 
-    database = Path(tempfile.mkdtemp(prefix="runnerly-")) / "runnerly.db"
+    # The database lives as long as the demo: removed when it stops.
+    workdir = tempfile.TemporaryDirectory(prefix="runnerly-")
+    database = Path(workdir.name) / "runnerly.db"
     app = create_app(
         os.environ.get("RUNNERLY_CONFIG", "development"),
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
@@ -53,7 +57,10 @@ def main() -> None:
     print(f"Fake Strava on {strava_url}/", flush=True)
     print(f"Log in as {email} with password {password}", flush=True)
     print(f"Database: {database}", flush=True)
-    app.run(host="127.0.0.1", port=port)
+    # SIGTERM (a service manager, the tests) ends it as Ctrl-C does, cleanly.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with workdir:
+        app.run(host="127.0.0.1", port=port)
 
 
 main()
