@@ -3,6 +3,7 @@
 Users and their runs, as JSON; bad input is a 400 saying why, never a 500.
 """
 
+import math
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
@@ -14,6 +15,10 @@ from ..monolith.strava_client import parse_date
 
 api = Blueprint("data", __name__)
 
+# What SQLite's INTEGER and PostgreSQL's BIGINT hold; openapi.yaml says so too.
+INT64 = range(-(2**63), 2**63)
+NUMBER = (int, float)
+
 # field -> (accepted types, required). bool is an int in Python: refused below.
 USER_FIELDS = {
     "email": (str, True),
@@ -21,7 +26,7 @@ USER_FIELDS = {
     "firstname": (str, False),
     "lastname": (str, False),
     "age": (int, False),
-    "weight": ((int, float), False),
+    "weight": (NUMBER, False),
     "max_hr": (int, False),
     "rest_hr": (int, False),
     "strava_athlete_id": (int, False),
@@ -29,14 +34,14 @@ USER_FIELDS = {
 RUN_FIELDS = {
     "strava_id": (int, True),
     "name": (str, True),
-    "distance": ((int, float), True),
+    "distance": (NUMBER, True),
     "start_date": (str, True),
     "elapsed_time": (int, True),
     "moving_time": (int, True),
-    "average_speed": ((int, float), True),
-    "max_speed": ((int, float), True),
-    "average_heartrate": ((int, float), False),
-    "total_elevation_gain": ((int, float), False),
+    "average_speed": (NUMBER, True),
+    "max_speed": (NUMBER, True),
+    "average_heartrate": (NUMBER, False),
+    "total_elevation_gain": (NUMBER, False),
 }
 
 
@@ -56,9 +61,29 @@ def checked_body(fields: dict) -> dict:
         value = data[name]
         if value is None and not required:
             continue
+        if types is int and isinstance(value, float) and value.is_integer():
+            # JSON has one kind of number: 3.0 is the integer 3 (JSON Schema agrees).
+            value = data[name] = int(value)
         if isinstance(value, bool) or not isinstance(value, types):
             abort(400, f"Wrong type for field: {name}.")
+        # JSON numbers have no size limit, database columns do.
+        if types is int and value not in INT64:
+            abort(400, f"Out of range for field: {name}.")
+        if types == NUMBER:
+            try:
+                data[name] = float(value)
+            except OverflowError:  # an integer too big for a float
+                data[name] = math.inf
+            if not math.isfinite(data[name]):  # 1e400 parses as inf
+                abort(400, f"Out of range for field: {name}.")
     return data
+
+
+def get_or_404(model, ident: int, description: str):
+    # An id beyond 64 bits names no row: the database would not even take it.
+    if ident not in INT64:
+        abort(404, description)
+    return db.get_or_404(model, ident, description=description)
 
 
 def user_json(user: User) -> dict:
@@ -106,7 +131,11 @@ def list_users():
 def create_user():
     data = checked_body(USER_FIELDS)
     try:
-        email = validate_email(data["email"], check_deliverability=False).normalized
+        # The service stores addresses, it does not mail them: no DNS lookup,
+        # and the .test domain (RFC 2606, for tests and demos) is accepted.
+        email = validate_email(
+            data["email"], check_deliverability=False, test_environment=True
+        ).normalized
     except EmailNotValidError as error:
         abort(400, f"Invalid email: {error}")
     if db.session.scalar(select(User).where(User.email == email)):
@@ -122,23 +151,28 @@ def create_user():
 
 @api.get("/users/<int:user_id>")
 def get_user(user_id: int):
-    return user_json(db.get_or_404(User, user_id, description="No such user."))
+    return user_json(get_or_404(User, user_id, "No such user."))
 
 
 @api.get("/users/<int:user_id>/runs")
 def list_runs(user_id: int):
-    user = db.get_or_404(User, user_id, description="No such user.")
+    user = get_or_404(User, user_id, "No such user.")
     return [run_json(run) for run in user.runs]
 
 
 @api.post("/users/<int:user_id>/runs")
 def add_run(user_id: int):
-    user = db.get_or_404(User, user_id, description="No such user.")
+    user = get_or_404(User, user_id, "No such user.")
     data = checked_body(RUN_FIELDS)
     try:
-        start_date: datetime = parse_date(data["start_date"])
+        datetime.fromisoformat(data["start_date"])
     except ValueError:
         abort(400, "start_date must be an ISO 8601 date-time.")
+    # In UTC, as Strava sends it. (An offset could even move the date out of
+    # Python's range: 0001-01-01T00:00:00+01:00 is in year 0.)
+    if not data["start_date"].endswith("Z"):
+        abort(400, "start_date must be in UTC, ending with Z.")
+    start_date = parse_date(data["start_date"])
     if db.session.scalar(select(Run).where(Run.strava_id == data["strava_id"])):
         abort(409, "This Strava activity is stored already.")
     # Absent and null are the same: the column's default applies.
@@ -151,4 +185,4 @@ def add_run(user_id: int):
 
 @api.get("/runs/<int:run_id>")
 def get_run(run_id: int):
-    return run_json(db.get_or_404(Run, run_id, description="No such run."))
+    return run_json(get_or_404(Run, run_id, "No such run."))

@@ -1,0 +1,193 @@
+"""The data service against its own contract, with generated requests.
+
+Book: chapter 4, "Using Open API 2.0" (here OpenAPI 3.1), taken one step
+further: instead of the hand-written requests of test_ch04_dataservice.py,
+schemathesis reads openapi.yaml and generates them, valid ones (positive) and
+invalid ones (negative: wrong types, missing fields, out-of-range ids), for
+every operation. Whatever comes in, the service must answer with a status the
+spec documents, in JSON, matching the documented schema, and never a 500; an
+error is ``{"status": <code>, "message": "..."}``. And the two agree: what the
+spec accepts the service accepts (no 400), what it refuses the service refuses.
+
+Bounded and reproducible: 30 generated cases per operation on top of the
+schema-derived boundary cases, derandomized (the same cases on every run),
+no deadline, no Hypothesis example database written into the checkout.
+"""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import schemathesis
+from flask import request
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+from openapi_core import OpenAPI
+from openapi_core.contrib.flask import FlaskOpenAPIRequest
+from openapi_core.exceptions import OpenAPIError
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from chapter04.dataservice import create_app
+from chapter04.monolith.models import Run, User, db
+from chapter04.monolith.strava_client import parse_date
+
+SPEC = Path(__file__).parent.parent / "dataservice" / "openapi.yaml"
+RUN = {
+    "strava_id": 1,
+    "name": "Morning run",
+    "distance": 10000.0,
+    "start_date": "2026-10-03T07:12:44Z",
+    "elapsed_time": 3100,
+    "moving_time": 3000,
+    "average_speed": 3.33,
+    "max_speed": 4.5,
+}
+
+# The example database is off (``database=None`` below), but Hypothesis also
+# caches to ``.hypothesis/`` in the working directory, as soon as the tests are
+# collected: elsewhere, unless HYPOTHESIS_STORAGE_DIRECTORY says where.
+if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+    set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "hypothesis-chapter04")
+
+OPENAPI = OpenAPI.from_file_path(str(SPEC))
+# An explicit config: no schemathesis.toml picked up from the working directory.
+schema = schemathesis.openapi.from_path(SPEC, config=schemathesis.Config())
+schema.config.generation.update(
+    modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
+)
+
+
+def json_error_check(ctx, response, case):
+    """Every error is the JSON the README promises, never an HTML page."""
+    if response.status_code < 400:
+        return None
+    content_type = response.headers.get("content-type", [""])[0]
+    assert content_type.startswith("application/json"), content_type
+    body = response.json()
+    assert body["status"] == response.status_code, body
+    assert isinstance(body["message"], str) and body["message"], body
+    return None
+
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    json_error_check,
+]
+
+
+def seeded_app():
+    """A data service on a fresh in-memory SQLite, with user 1 and run 1."""
+    app = create_app("testing")
+    with app.app_context():
+        user = User(email="ada@example.com", firstname="Ada")
+        user.runs.append(Run(**{**RUN, "start_date": parse_date(RUN["start_date"])}))
+        db.session.add(user)
+        db.session.commit()
+    return app
+
+
+@pytest.fixture(scope="module")
+def app():
+    """One data service for all the generated requests of the module.
+
+    It keeps what they create, and user 1 and run 1 are there from the start
+    so that the lookups by id (1 is the spec's minimum, a boundary case
+    schemathesis always tries) reach the 200s, not only the 404s.
+    """
+    app = seeded_app()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@schema.parametrize()
+@settings(max_examples=30, deadline=None, derandomize=True, database=None)
+def test_the_service_keeps_its_contract(case, app):
+    case.call_and_validate(app=app, checks=CHECKS)
+
+
+# What schemathesis found, kept as plain examples: each was a 500 or a
+# disagreement between the service and its spec before the fix.
+@pytest.fixture
+def client():
+    app = seeded_app()
+    yield app.test_client()
+    with app.app_context():
+        db.engine.dispose()
+
+
+def refused_by_spec(client, path: str, body: str) -> bool:
+    """Whether openapi.yaml refuses this POST too (a 400 must agree)."""
+    with client.application.test_request_context(
+        path, method="POST", data=body, content_type="application/json"
+    ):
+        try:
+            OPENAPI.validate_request(FlaskOpenAPIRequest(request))
+        except OpenAPIError:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("path", ["/users/9223372036854775808", "/runs/10" + "0" * 30])
+def test_an_id_beyond_64_bits_is_a_404_not_a_500(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json["message"] in ("No such user.", "No such run.")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        (
+            "/users",
+            '{"email": "bob@example.com", "age": 9223372036854775808}',
+            "Out of range for field: age.",
+        ),
+        (
+            "/users",
+            '{"email": "bob@example.com", "weight": 1e400}',
+            "Out of range for field: weight.",
+        ),
+        (
+            "/users",
+            '{"email": "bob@example.com", "weight": 1' + "0" * 400 + "}",
+            "Out of range for field: weight.",
+        ),
+        (
+            "/users/1/runs",
+            json.dumps(
+                {**RUN, "strava_id": 2, "start_date": "0001-01-01T00:00:00+01:00"}
+            ),
+            "start_date must be in UTC, ending with Z.",
+        ),
+    ],
+)
+def test_out_of_range_is_a_400_the_spec_agrees_with(client, path, body, message):
+    response = client.post(path, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json == {"status": 400, "message": message}
+    assert refused_by_spec(client, path, body)
+
+
+def test_what_the_spec_accepts_the_service_accepts(client):
+    # 3.0 is an integer to JSON Schema; .test is a domain for tests and demos.
+    body = {"email": "bob@runnerly.test", "max_hr": 190.0}
+    response = client.post("/users", json=body)
+    assert response.status_code == 201, response.json
+    assert response.json["max_hr"] == 190
+    assert isinstance(response.json["max_hr"], int)
+    assert not refused_by_spec(client, "/users", json.dumps(body))
