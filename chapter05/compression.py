@@ -79,7 +79,7 @@ class GunzipRequests:
             # Before Flask: the same JSON shape its error handlers write.
             body = {"message": str(error), "status": error.status}
             response = Response(
-                json.dumps(body, separators=(",", ":")),
+                json.dumps(body, separators=(",", ":")) + "\n",
                 status=error.status,
                 mimetype="application/json",
             )

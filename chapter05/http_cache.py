@@ -97,7 +97,7 @@ class CachingClient:
         cached = self.cache.get(url)
         if cached is not None:
             headers = cached[1]
-        response = self.session.get(url, headers=headers)
+        response = self.session.get(url, headers=headers, timeout=10)
         if response.status_code == 304 and cached is not None:
             self.revalidated += 1
             return cached[0]
