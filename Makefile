@@ -15,6 +15,8 @@ install: $(VENV)/.installed
 
 # Rebuilt whenever requirements.txt changes; uv when it is there, else pip.
 $(VENV)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null \
+		|| { echo "$(PYTHON) not found; name another: make PYTHON=/path/to/python3.12"; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Python 3.11 or newer is needed; try: make PYTHON=python3.12"; exit 1; }
 ifdef UV
