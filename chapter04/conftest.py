@@ -5,8 +5,7 @@ import webtest
 
 import fakestrava
 from chapter04.monolith import create_app
-from chapter04.monolith.models import db
-from chapter04.tests.helpers import Strava, add_users, strava_settings
+from chapter04.tests.helpers import Strava, add_users, close_database, strava_settings
 
 
 @pytest.fixture
@@ -22,8 +21,7 @@ def app(strava):
     app = create_app("testing", **strava_settings(strava))
     add_users(app)
     yield app
-    with app.app_context():
-        db.engine.dispose()
+    close_database(app)
 
 
 @pytest.fixture

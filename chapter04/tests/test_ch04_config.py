@@ -5,6 +5,7 @@ import pytest
 from chapter04.monolith import create_app
 from chapter04.monolith.config import TestingConfig
 from chapter04.monolith.models import User, db
+from chapter04.tests.helpers import close_database
 
 
 def test_production_needs_a_secret_key(monkeypatch):
@@ -30,12 +31,16 @@ def test_a_broker_url_switches_to_a_real_worker():
     class WithBroker(TestingConfig):
         CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
 
-    celery = create_app(WithBroker).extensions["celery"]
+    app = create_app(WithBroker)
+    celery = app.extensions["celery"]
     assert not celery.conf.task_always_eager
     assert celery.conf.broker_url == "redis://127.0.0.1:1/0"
     assert celery.conf.beat_schedule["fetch-all-runs"]["schedule"] == 3600
     # The default: in-process, no broker needed.
-    assert create_app("testing").extensions["celery"].conf.task_always_eager
+    default = create_app("testing")
+    assert default.extensions["celery"].conf.task_always_eager
+    close_database(app)
+    close_database(default)
 
 
 def test_password_is_hashed():

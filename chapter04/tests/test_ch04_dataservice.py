@@ -11,6 +11,7 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
 from chapter04.dataservice import create_app
+from chapter04.tests.helpers import close_database
 
 SPEC = Path(__file__).parent.parent / "dataservice" / "openapi.yaml"
 
@@ -59,6 +60,7 @@ def client(openapi):
         return response
 
     yield app.test_client()
+    close_database(app)
     assert checked, "no request went through the contract check"
 
 
@@ -174,3 +176,4 @@ def test_the_contract_check_catches_a_drift(openapi):
             openapi.validate_response(
                 FlaskOpenAPIRequest(request), FlaskOpenAPIResponse(drifted)
             )
+    close_database(app)

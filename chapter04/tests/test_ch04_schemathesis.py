@@ -39,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
 from chapter04.dataservice import create_app
 from chapter04.monolith.models import Run, User, db
 from chapter04.monolith.strava_client import parse_date
+from chapter04.tests.helpers import close_database
 
 SPEC = Path(__file__).parent.parent / "dataservice" / "openapi.yaml"
 RUN = {
@@ -110,8 +111,7 @@ def app():
     """
     app = seeded_app()
     yield app
-    with app.app_context():
-        db.engine.dispose()
+    close_database(app)
 
 
 @schema.parametrize()
@@ -126,8 +126,7 @@ def test_the_service_keeps_its_contract(case, app):
 def client():
     app = seeded_app()
     yield app.test_client()
-    with app.app_context():
-        db.engine.dispose()
+    close_database(app)
 
 
 def refused_by_spec(client, path: str, body: str) -> bool:

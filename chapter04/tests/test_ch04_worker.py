@@ -17,6 +17,7 @@ from chapter04.monolith.models import Run, db
 from chapter04.tests.helpers import (
     RUNNER,
     add_users,
+    close_database,
     connect_strava,
     login,
     runs_of,
@@ -39,8 +40,7 @@ def worker_app(strava, redis_url, tmp_path):
     celery = app.extensions["celery"]
     celery.pool.force_close_all()  # the connections to this test's Redis
     celery.close()
-    with app.app_context():
-        db.engine.dispose()
+    close_database(app)
 
 
 def start_worker(app) -> ServerProcess:
