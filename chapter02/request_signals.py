@@ -39,8 +39,10 @@ def congratulate(sender, distance, **extra):
 
 @app.post("/api/runs")
 def record_run():
-    distance = (request.get_json(silent=True) or {}).get("distance")
-    if not isinstance(distance, int | float):
+    body = request.get_json(silent=True)
+    distance = body.get("distance") if isinstance(body, dict) else None
+    # bool is an int in Python, but not a distance.
+    if not isinstance(distance, int | float) or isinstance(distance, bool):
         abort(400, description='expected a JSON object with a numeric "distance"')
     run_recorded.send(app, distance=distance)
     return {"distance": distance}, 201

@@ -19,6 +19,7 @@ import threading
 import time
 
 from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 BROKEN, SLOW, GARBLED = 500, 504, 666
 
@@ -60,6 +61,13 @@ def create_app(slow_seconds: float = 5.0) -> Flask:
     new_ids = itertools.count(max(store) + 1)
     lock = threading.Lock()  # the server is threaded; filing is a write
 
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        # Bugzilla's JSON error shape, for unknown paths and methods too.
+        return jsonify(
+            error=True, code=error.code, message=error.description
+        ), error.code
+
     @app.get("/rest/bug/<int:bug_id>")
     def get_bug(bug_id: int):
         if bug_id == BROKEN:
@@ -81,8 +89,8 @@ def create_app(slow_seconds: float = 5.0) -> Flask:
 
     @app.post("/rest/bug")
     def file_bug():
-        fields = request.get_json(silent=True) or {}
-        if not fields.get("summary"):
+        fields = request.get_json(silent=True)
+        if not isinstance(fields, dict) or not fields.get("summary"):
             message = "You must enter a summary for this bug."
             return jsonify(error=True, code=32000, message=message), 400
         with lock:

@@ -32,6 +32,16 @@ def _valid_runs(runs) -> bool:
     )
 
 
+def json_object() -> dict:
+    """The request's JSON object; none is ``{}``, any other JSON a 400."""
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return {}
+    if not isinstance(payload, dict):
+        abort(400, "the body must be a JSON object")
+    return payload
+
+
 def accepted(result: AsyncResult):
     location = url_for("task_status", task_id=result.id)
     response = jsonify(task=result.id, status_url=location)
@@ -46,7 +56,7 @@ def create_app() -> Flask:
 
     @app.post("/api/runners/<runner>/stats")
     def enqueue_stats(runner: str):
-        payload = request.get_json(silent=True) or {}
+        payload = json_object()
         runs = payload.get("runs", sample_runs(3, runner))
         if not _valid_runs(runs):
             abort(400, "runs must be a list of objects with integer distance/duration")
@@ -54,8 +64,7 @@ def create_app() -> Flask:
 
     @app.post("/api/runners/<runner>/import")
     def enqueue_import(runner: str):
-        payload = request.get_json(silent=True) or {}
-        url = payload.get("url")
+        url = json_object().get("url")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             abort(400, "send a JSON object with the runs service url")
         return accepted(fetch_stats.delay(runner, url))

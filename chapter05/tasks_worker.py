@@ -72,6 +72,11 @@ def compute_stats(runner: str, runs: list[dict]) -> dict:
     return {"runner": runner, **runner_stats(runs)}
 
 
+def backoff(first_delay: float, retries: int) -> float:
+    """1 s, 2 s, 4 s, 8 s...: a struggling peer gets room to recover."""
+    return first_delay * 2**retries
+
+
 @celery_app.task(name="runnerly.fetch_stats", bind=True)
 def fetch_stats(self, runner: str, url: str) -> dict:
     conf = self.app.conf
@@ -81,8 +86,7 @@ def fetch_stats(self, runner: str, url: str) -> dict:
             raise PeerUnavailable(f"{url} answered {response.status_code}")
         response.raise_for_status()  # a 4xx will not get better: no retry
     except (requests.ConnectionError, requests.Timeout, PeerUnavailable) as error:
-        # 1 s, 2 s, 4 s, 8 s...: a struggling peer gets room to recover.
-        delay = conf.runnerly_retry_backoff * 2**self.request.retries
+        delay = backoff(conf.runnerly_retry_backoff, self.request.retries)
         # retry() raises: Retry while tries remain, then ``error`` itself.
         raise self.retry(
             exc=error, countdown=delay, max_retries=conf.runnerly_max_retries

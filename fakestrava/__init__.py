@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from chapter02.skeleton.errors import JSONProvider
+
 from .api import api
 from .errors import register_faults
 from .oauth import oauth
@@ -54,6 +56,8 @@ def create_app(
         app_name=app_name,
     )
     register_faults(app)
+    # A JSON body nested too deep is a 400 like any bad JSON, not a 500.
+    app.json = JSONProvider(app)
     app.register_blueprint(oauth)
     app.register_blueprint(api)
     return app

@@ -12,7 +12,23 @@ exception through instead, to the debugger or to the test that caused it.
 """
 
 from flask import Flask, jsonify
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a body nested too deep is bad JSON, not a crash.
+
+    Python's parser recurses: ``[[[[...]]]]`` a few thousand levels deep
+    raises RecursionError, which ``request.get_json`` does not catch (it
+    catches ValueError), so a 2 KB body would be a 500.
+    """
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 def error_response(error: HTTPException):
@@ -27,3 +43,5 @@ def error_response(error: HTTPException):
 
 def register_json_errors(app: Flask) -> None:
     app.register_error_handler(HTTPException, error_response)
+    # Malformed bodies of any shape end as a JSON 400, none as a 500.
+    app.json = JSONProvider(app)

@@ -24,6 +24,13 @@ def test_g_is_per_request(client):
     assert client.get("/api/public").json == {"user": None}
 
 
+def test_g_does_not_outlive_its_request():
+    with app.test_request_context("/api/public"):
+        g.note = "left by the first request"
+    with app.test_request_context("/api/public"):
+        assert "note" not in g
+
+
 def test_no_token_is_a_json_401(client):
     answer = client.get("/api/whoami")
     assert answer.status_code == 401

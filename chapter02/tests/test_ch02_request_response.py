@@ -39,6 +39,8 @@ def test_a_tuple_sets_status_and_headers(client):
         {"json": ["a", "list"]},
         {"json": {"speed": 3}},
         {"data": "distance=5"},
+        # Deeper than Python's JSON parser recurses: still just bad JSON.
+        {"data": "[" * 100_000 + "]" * 100_000, "content_type": "application/json"},
     ],
 )
 def test_bad_bodies_get_a_json_400(client, body):

@@ -54,7 +54,11 @@ def test_a_custom_signal_carries_our_data(client):
     assert "marathon!" in client.get("/api/events").json["events"]
 
 
-def test_a_run_needs_a_distance(client):
-    answer = client.post("/api/runs", json={"distance": "far"})
+@pytest.mark.parametrize("body", [{"distance": "far"}, {"distance": True}, [42], "42"])
+def test_a_run_needs_a_distance(client, body):
+    answer = client.post("/api/runs", json=body)
     assert answer.status_code == 400
-    assert answer.is_json
+    assert answer.json == {
+        "status": 400,
+        "message": 'expected a JSON object with a numeric "distance"',
+    }

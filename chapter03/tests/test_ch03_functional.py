@@ -92,6 +92,14 @@ def test_a_body_that_is_not_json_is_a_json_400(testapp):
     assert "JSON object" in assert_json_error(response, 400)["message"]
 
 
+def test_a_body_nested_too_deep_is_a_json_400(testapp):
+    nested = "[" * 100_000 + "]" * 100_000  # deeper than Python's parser recurses
+    response = testapp.post(
+        "/api/bugs", nested, content_type="application/json", status=400
+    )
+    assert_json_error(response, 400)
+
+
 def test_wrong_method_is_a_json_405_with_allow(testapp):
     response = testapp.delete("/api/bugs/1", status=405)
     assert_json_error(response, 405)

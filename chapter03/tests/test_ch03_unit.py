@@ -228,7 +228,9 @@ def test_the_package_docstring_example_holds():
 
     import chapter03.tracker
 
-    assert doctest.testmod(chapter03.tracker).failed == 0
+    result = doctest.testmod(chapter03.tracker)
+    assert result.attempted > 0  # there are examples to run
+    assert result.failed == 0
 
 
 def test_the_fake_tracker_refuses_a_bug_without_summary():
@@ -237,3 +239,23 @@ def test_the_fake_tracker_refuses_a_bug_without_summary():
     response = client.post("/rest/bug", json={"product": "Runnerly"})
     assert response.status_code == 400
     assert response.json["code"] == 32000
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("get", "/nowhere", 404),
+        ("get", "/rest/bug/abc", 404),
+        ("delete", "/rest/bug", 405),
+    ],
+)
+def test_the_fake_tracker_answers_every_error_in_json(method, path, status):
+    response = getattr(fake_tracker.create_app().test_client(), method)(path)
+    assert response.status_code == status
+    assert response.json["error"] is True
+    assert response.json["code"] == status
+
+
+def test_the_fake_tracker_refuses_a_body_that_is_not_an_object():
+    client = fake_tracker.create_app().test_client()
+    assert client.post("/rest/bug", json=["a summary"]).status_code == 400

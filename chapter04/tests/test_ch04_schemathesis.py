@@ -190,3 +190,14 @@ def test_what_the_spec_accepts_the_service_accepts(client):
     assert response.json["max_hr"] == 190
     assert isinstance(response.json["max_hr"], int)
     assert not refused_by_spec(client, "/users", json.dumps(body))
+
+
+def test_a_body_nested_too_deep_is_a_json_400(client):
+    # Deeper than Python's JSON parser recurses; not a shape schemathesis makes.
+    nested = "[" * 100_000 + "]" * 100_000
+    response = client.post("/users", data=nested, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json == {
+        "status": 400,
+        "message": "The body must be a JSON object.",
+    }

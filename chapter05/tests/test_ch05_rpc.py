@@ -2,6 +2,7 @@
 
 import subprocess
 import threading
+import time
 import uuid
 
 import pika
@@ -71,7 +72,9 @@ def test_a_non_json_request_gets_an_error(rpc, rabbitmq_url):
         b"not json",
         properties=pika.BasicProperties(reply_to=rpc.reply_to, correlation_id="raw"),
     )
+    deadline = time.monotonic() + 10
     while "raw" not in rpc.answers:
+        assert time.monotonic() < deadline, "no answer to the raw request"
         rpc.channel.connection.process_data_events(time_limit=1)
     assert rpc.answers["raw"] == {"error": "the request is not JSON"}
 

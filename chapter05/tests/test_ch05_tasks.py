@@ -8,7 +8,13 @@ import requests_mock
 
 from chapter05 import tasks_worker
 from chapter05.tasks_producer import create_app
-from chapter05.tasks_worker import celery_app, compute_stats, dead_letters, fetch_stats
+from chapter05.tasks_worker import (
+    backoff,
+    celery_app,
+    compute_stats,
+    dead_letters,
+    fetch_stats,
+)
 from testkit.ports import free_port
 from testkit.servers import ServerProcess, python_command
 
@@ -107,12 +113,15 @@ def test_producer_defaults_to_sample_runs(client):
         ("/api/runners/tarek/stats", {"runs": [{"distance": 1}]}),
         ("/api/runners/tarek/import", {"url": "ftp://runs.test"}),
         ("/api/runners/tarek/import", {}),
+        ("/api/runners/tarek/stats", [1, 2]),
+        ("/api/runners/tarek/import", "http://runs.test"),
     ],
 )
 def test_producer_rejects_bad_input(client, path, body):
     response = client.post(path, json=body)
     assert response.status_code == 400
     assert response.json["status"] == 400
+    assert response.json["message"]
 
 
 def test_producer_reports_failures_and_dead_letters(client):
@@ -185,3 +194,8 @@ def test_real_worker_on_real_redis(worker, server_process):
     assert status["error"].startswith("ConnectionError")
     letters = requests.get(f"{producer.url}/api/dead-letters", timeout=5).json()
     assert [letter["args"] for letter in letters["dead_letters"]] == [["tarek", down]]
+
+
+def test_retries_back_off_exponentially():
+    assert [backoff(1.0, retries) for retries in range(4)] == [1, 2, 4, 8]
+    assert backoff(0.5, 3) == 4

@@ -154,6 +154,16 @@ def test_token_as_json_body(client, fake):
     assert answer.status_code == 200
 
 
+def test_a_json_body_nested_too_deep_is_a_400_fault(client):
+    answer = client.post(
+        "/oauth/token",
+        data="[" * 100_000 + "]" * 100_000,
+        content_type="application/json",
+    )
+    assert answer.status_code == 400
+    assert answer.json["message"] == "Bad Request"
+
+
 def test_code_is_single_use(client, fake):
     code = query_of(fake.authorize(REDIRECT_URI))["code"]
     assert exchange(client, fake, code=code).status_code == 200

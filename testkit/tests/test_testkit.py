@@ -1,5 +1,6 @@
 """The shared fixtures do what chapters rely on: real servers, started and stopped."""
 
+import os
 import socket
 import time
 
@@ -131,20 +132,29 @@ def test_any_skip_fails_when_services_are_required(monkeypatch):
     assert "no redis" in report.longrepr
 
 
+def eventually(condition, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def test_a_background_command_outlives_the_next_server_until_stop(tmp_path):
     marker = tmp_path / "alive"
     session = ShellSession()
     try:
         session.run(f"while true; do touch {marker}; sleep 0.1; done &")
         session.run("python -m http.server --bind 127.0.0.1 $PORT")
-        marker.unlink()
-        time.sleep(0.5)
-        assert marker.exists()  # the background loop still runs
+        marker.unlink(missing_ok=True)
+        assert eventually(marker.exists)  # the background loop still runs
+        loop = session.background[0].process.pid
     finally:
         session.stop()
-    marker.unlink(missing_ok=True)
-    time.sleep(0.5)
-    assert not marker.exists()
+    # stop() waits for the whole process group: the loop is gone.
+    with pytest.raises(ProcessLookupError):
+        os.killpg(loop, 0)
 
 
 def test_a_background_command_that_fails_at_once_is_reported():
