@@ -131,11 +131,15 @@ def demo(url: str, prefix: str = "demo") -> dict[str, list[tuple[str, dict]]]:
 LOCAL_BROKER = "amqp://guest:guest@127.0.0.1:5672/%2F"
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    # The broker's address from AMQP_URL, else a default local install's.
+def broker_url(argv: list[str] | None, description: str) -> str:
+    """The AMQP demos' one option: ``--url``, else AMQP_URL, else a local install."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--url", default=os.environ.get("AMQP_URL", LOCAL_BROKER))
-    demo(parser.parse_args(argv).url)
+    return parser.parse_args(argv).url
+
+
+def main(argv: list[str] | None = None) -> None:
+    demo(broker_url(argv, __doc__.splitlines()[0]))
 
 
 if __name__ == "__main__":

@@ -11,15 +11,14 @@ computes, publishes the answer to ``reply_to`` with the same
 a stats server in a thread and calls it.
 """
 
-import argparse
 import json
-import os
 import threading
 import time
 import uuid
 
 import pika
 
+from .pubsub import broker_url
 from .runs import runner_stats, sample_runs
 
 QUEUE = "runnerly.rpc.stats"
@@ -139,14 +138,8 @@ def demo(url: str, queue: str = QUEUE) -> list[dict]:
     return answers
 
 
-LOCAL_BROKER = "amqp://guest:guest@127.0.0.1:5672/%2F"
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    # The broker's address from AMQP_URL, else a default local install's.
-    parser.add_argument("--url", default=os.environ.get("AMQP_URL", LOCAL_BROKER))
-    demo(parser.parse_args(argv).url)
+    demo(broker_url(argv, __doc__.splitlines()[0]))
 
 
 if __name__ == "__main__":

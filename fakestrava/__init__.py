@@ -11,9 +11,6 @@ limits, at the same paths and with the same JSON as https://www.strava.com.
     [1, 2, 3]
 """
 
-import time
-from collections.abc import Callable
-
 from flask import Flask
 
 from chapter02.skeleton.errors import JSONProvider
@@ -26,35 +23,17 @@ from .state import FakeStrava
 __all__ = ["FakeStrava", "create_app"]
 
 
-def create_app(
-    seed: int = 42,
-    client_id: str = "1234",
-    client_secret: str = "fake-secret",
-    athletes: int = 3,
-    activities_per_athlete: int = 60,
-    token_lifetime: int = 21600,
-    rate_limit: tuple[int, int] = (100, 1000),
-    clock: Callable[[], float] = time.time,
-    app_name: str = "Runnerly",
-) -> Flask:
+def create_app(**options) -> Flask:
     """The fake Strava as a Flask app; its state is ``app.extensions["fakestrava"]``.
 
-    ``client_id``/``client_secret`` are the one registered app, ``rate_limit``
-    is (15-minute limit, daily limit), ``clock`` returns epoch seconds (tests
-    pass a fake one to expire tokens or move to the next window).
+    ``options`` are :class:`FakeStrava`'s: ``seed``, ``client_id`` and
+    ``client_secret`` (the one registered app), ``athletes``,
+    ``activities_per_athlete``, ``token_lifetime``, ``rate_limit`` (15-minute
+    limit, daily limit), ``clock`` (epoch seconds; tests pass a fake one to
+    expire tokens or move to the next window) and ``app_name``.
     """
     app = Flask(__name__)
-    app.extensions["fakestrava"] = FakeStrava(
-        seed=seed,
-        client_id=client_id,
-        client_secret=client_secret,
-        athletes=athletes,
-        activities_per_athlete=activities_per_athlete,
-        token_lifetime=token_lifetime,
-        rate_limit=rate_limit,
-        clock=clock,
-        app_name=app_name,
-    )
+    app.extensions["fakestrava"] = FakeStrava(**options)
     register_faults(app)
     # A JSON body nested too deep is a 400 like any bad JSON, not a 500.
     app.json = JSONProvider(app)
