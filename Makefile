@@ -9,7 +9,14 @@ UV := $(shell command -v uv 2>/dev/null)
 # What the suite starts for real: nginx with Lua, Redis, RabbitMQ, Chromium.
 APT_PACKAGES := curl nginx libnginx-mod-http-lua redis-server rabbitmq-server chromium
 
-.PHONY: install run test services docs lint format clean
+# The suite runs on every core (pytest-xdist), a test file per worker at a
+# time, so a README's blocks stay in order in one terminal.
+WORKERS ?= auto
+PYTEST_PARALLEL := -n $(WORKERS) --dist loadfile
+# What starts nothing: no server, broker, browser, benchmark or Sphinx build.
+QUICK := not integration and not e2e and not slow
+
+.PHONY: install run test quick services docs lint format clean
 
 install: $(VENV)/.installed
 
@@ -33,10 +40,14 @@ run: install
 
 test: install lint
 	$(PY) -m coverage erase
-	$(PY) -m coverage run -m pytest $(PYTEST_ARGS)
+	$(PY) -m coverage run -m pytest $(PYTEST_PARALLEL) --durations=15 $(PYTEST_ARGS)
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage html --quiet && echo "coverage: open htmlcov/index.html"
 	$(PY) -m coverage report
+
+# The fast loop while you work: no coverage, nothing started.
+quick: install
+	$(PY) -m pytest -q -m "$(QUICK)" $(PYTEST_ARGS)
 
 services:
 	@if ! command -v apt-get >/dev/null || [ "$$(id -u)" != 0 ]; then \

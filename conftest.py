@@ -5,22 +5,59 @@ client); what starts real servers lives here so that every chapter starts them
 the same way.
 """
 
+import doctest
+
 import pytest
 from sybil import Sybil
 from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
+from sybil.parsers.rest import DocTestParser
 
-from testkit import ports, rabbitmq, services
-from testkit.readme import ShellBlockParser, stop_servers
+from testkit import ports, rabbitmq, readme, services
 from testkit.servers import LiveServer, ServerProcess
 
+# testkit's own tests run scratch suites with pytester.
+pytest_plugins = ["pytester"]
+
 # Every README.md is a test module: its python, shell and console blocks run
-# in order, so the text a reader copies cannot drift from the code.
-pytest_collect_file = Sybil(
-    parsers=[PythonCodeBlockParser(), ShellBlockParser(), SkipParser()],
-    patterns=["README.md"],
-    teardown=stop_servers,
-    fixtures=["readme_service"],
+# in order, in one terminal, so the text a reader copies cannot drift from the
+# code. The docstring examples (``>>>``) of every module of the book run too.
+pytest_collect_file = (
+    Sybil(
+        parsers=[
+            PythonCodeBlockParser(),
+            readme.ShellBlockParser(),
+            readme.DirectiveParser(),
+            SkipParser(),
+        ],
+        patterns=["README.md"],
+        teardown=readme.stop_servers,
+        fixtures=["readme_service"],
+    )
+    + Sybil(
+        parsers=[DocTestParser(optionflags=doctest.ELLIPSIS)],
+        patterns=["*.py"],
+        excludes=["tests/*", "conftest.py", "testkit/*", "docs/*"],
+    )
 ).pytest()
+
+# Tests that use one of these start a real server or service.
+SERVER_FIXTURES = {
+    "live_server",
+    "server_process",
+    "redis_server",
+    "redis_url",
+    "rabbitmq_server",
+    "rabbitmq_url",
+    "nginx",
+}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark what starts a server ``integration``, so ``make quick`` starts none."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+    readme.mark_integration(items)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -35,9 +72,25 @@ def free_port() -> int:
     return ports.free_port()
 
 
+def starts_a_server(request) -> None:
+    """A test that starts a server must say so: ``make quick`` starts none.
+
+    The fixtures a test names are marked for it (see above); one it asks for
+    at run time (``request.getfixturevalue``) needs the mark on the test.
+    """
+    node = request.node
+    if not (node.get_closest_marker("integration") or node.get_closest_marker("e2e")):
+        pytest.fail(
+            f"{node.nodeid} starts a server ({request.fixturename}): "
+            "mark it @pytest.mark.integration",
+            pytrace=False,
+        )
+
+
 @pytest.fixture
-def live_server():
+def live_server(request):
     """Serve WSGI apps over real HTTP: ``live_server(app).url``."""
+    starts_a_server(request)
     started: list[LiveServer] = []
 
     def serve(app) -> LiveServer:
@@ -51,8 +104,9 @@ def live_server():
 
 
 @pytest.fixture
-def server_process():
+def server_process(request):
     """Run commands that serve on ``$PORT``: ``server_process([...]).url``."""
+    starts_a_server(request)
     started: list[ServerProcess] = []
 
     def run(command, **options) -> ServerProcess:
@@ -74,8 +128,9 @@ def redis_server(tmp_path_factory):
 
 
 @pytest.fixture
-def redis_url(redis_server) -> str:
+def redis_url(request, redis_server) -> str:
     """A Redis URL emptied before the test, so no test sees another's keys."""
+    starts_a_server(request)
     import redis
 
     url = f"redis://{redis_server.host}:{redis_server.port}/0"
@@ -101,15 +156,17 @@ def rabbitmq_server(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def rabbitmq_url(rabbitmq_server) -> str:
+@pytest.fixture
+def rabbitmq_url(request, rabbitmq_server) -> str:
     """``amqp://guest:guest@127.0.0.1:<port>/%2F``; tests use unique names."""
+    starts_a_server(request)
     return rabbitmq_server.url
 
 
 @pytest.fixture
-def nginx(tmp_path):
+def nginx(request, tmp_path):
     """Start a real nginx: ``nginx(server="location / {...}", lua=False)``."""
+    starts_a_server(request)
     started: list[ServerProcess] = []
 
     def run(server: str, http: str = "", lua: bool = False) -> ServerProcess:

@@ -1,152 +1,344 @@
-"""Run the shell examples of the READMEs, as a reader would type them.
+"""Run the code blocks of the READMEs, as a reader would type them.
 
-Two kinds of fenced block are executed (Python blocks go to Sybil's own
-parser):
+Each README gets one terminal: a bash process that every ``shell`` and
+``console`` block of the README runs in, top to bottom, so a variable set on
+one line is there on the next, as in the reader's own terminal. Python
+blocks go to Sybil's own parser.
 
 ``shell``
-    Commands a reader runs, one a line. A command that keeps running and
-    starts answering on its port is a server: it is left running for the
-    blocks that follow, until the next server or the end of the README
-    (the reader's Ctrl-C). Any other command must exit with status 0.
+    Commands a reader types to start something. A command that keeps
+    running and opens its port is a server: it runs for the blocks that
+    follow, until the next server or the end of the README (the reader's
+    Ctrl-C). A command ending in ``&`` runs in the background until the end
+    of the README. Any other command must exit with status 0. Whatever does
+    neither within :data:`SERVER_START_TIMEOUT` fails, with its output.
 
 ``console``
-    ``$ command`` lines, each followed by the output it should print.
-    ``...`` in the expected output matches anything, and runs of white space
-    compare equal, as in doctest.
+    ``$ command`` lines, each followed by the output it should print; a
+    command line ending in ``\\`` goes on on the next line. ``...`` in the
+    expected output matches anything, and runs of white space compare equal,
+    as in doctest. Every command must exit with status 0.
 
 Every example in this repository listens on ``$PORT`` (default 5000). Here
 each server gets a free port instead, and ``127.0.0.1:5000`` or
 ``localhost:5000`` in later blocks is rewritten to it. ``SMOKE_TEST=1`` asks
 benchmarks for a short run.
 
-A command ending in ``&`` runs in the background (a Celery worker, say) until
-the end of the README, as in the reader's terminal.
+What the runner needs and a reader does not see, a README says in HTML
+comments (Sybil's ``<!-- skip: next -->`` is one):
 
-Examples that need a broker read its address from the environment, as a
-reader sets it for their own broker. A README that names one of
-:data:`SERVICE_VARIABLES` gets it set to a real service started by the suite
-(the fixture of the same table), once for the whole README.
+``<!-- needs: redis -->``, ``<!-- needs: rabbitmq -->``
+    Start that service (once for the run: the fixture of :data:`SERVICES`)
+    and, from there to the end of the README, point the usual environment
+    variables at it and rewrite its usual local address (``127.0.0.1:6379``,
+    ``127.0.0.1:5672``) in the commands. The reader's text names their own
+    local broker; the suite's lives on a free port.
+
+``<!-- wait-for: COMMAND -->``
+    Run ``COMMAND`` in the README's terminal until it exits with status 0,
+    for at most :data:`SERVER_START_TIMEOUT` seconds: for a background
+    worker that is ready a while after it starts.
+
+:func:`mark_integration` marks every block that starts or talks to a server
+or service ``integration``, so ``make quick`` runs only self-contained ones.
 """
 
 import doctest
 import os
+import queue
 import re
+import shlex
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pytest
 from sybil import Example
-from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
+from sybil.evaluators.skip import Skipper
+from sybil.parsers.markdown.lexers import (
+    DirectiveInHTMLCommentLexer,
+    FencedCodeBlockLexer,
+)
 
 from .ports import free_port, port_is_open
-from .servers import ROOT, ServerProcess
+from .servers import ROOT
 
 DEFAULT_PORT = 5000
 ADDRESS = re.compile(rf"\b(127\.0\.0\.1|localhost):{DEFAULT_PORT}\b")
 CHECKER = doctest.OutputChecker()
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-ONE_SHOT_TIMEOUT = 300
-SERVER_START_TIMEOUT = 60
-# Environment variable -> the pytest fixture giving a real service's URL.
-SERVICE_VARIABLES = {
-    "AMQP_URL": "rabbitmq_url",
-    "CELERY_BROKER_URL": "redis_url",
+# Below pytest's own timeout (300 s), so the failure says which command hung.
+ONE_SHOT_TIMEOUT = 120
+SERVER_START_TIMEOUT = 30
+# Commands that change the terminal itself run in it, not in a job.
+SHELL_STATE = re.compile(r"^(export|cd|unset|source|\.|set|alias)\b|^\w+=\S*$")
+MARK = "__readme_runner__"
+
+
+@dataclass(frozen=True)
+class Service:
+    """What ``<!-- needs: NAME -->`` starts, and how commands reach it."""
+
+    fixture: str  # the pytest fixture that starts it and gives its URL
+    variables: tuple[str, ...]  # exported with its URL
+    local: tuple[str, ...]  # a reader's local address, rewritten to it
+
+
+SERVICES = {
+    "redis": Service(
+        "redis_url",
+        ("CELERY_BROKER_URL", "REDIS_URL"),
+        ("redis://127.0.0.1:6379", "redis://localhost:6379"),
+    ),
+    "rabbitmq": Service(
+        "rabbitmq_url",
+        ("AMQP_URL",),
+        ("amqp://guest:guest@127.0.0.1:5672", "amqp://guest:guest@localhost:5672"),
+    ),
 }
 
 
-class ShellSession:
-    """The reader's terminal for one README: at most one server at a time."""
+class Job:
+    """A command the terminal runs in the background, as its own process group."""
 
-    def __init__(self, services: dict[str, str] | None = None) -> None:
-        self.server: ServerProcess | None = None
-        self.background: list[ServerProcess] = []
-        self.services = services or {}
+    def __init__(self, command: str, pgid: int, log: Path, status: Path):
+        self.command = command
+        self.pgid = pgid
+        self.log = log
+        self.status = status
+        self.port: int | None = None
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit status once the command has ended, else None."""
+        try:
+            text = self.status.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return int(text) if text else None  # empty: being written
+
+    def output(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def stop(self) -> str:
+        """SIGTERM to the whole group, SIGKILL if it lingers; its output."""
+        for signum in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.pgid, signum)
+            except ProcessLookupError:
+                break
+            if _wait_until_gone(self.pgid, timeout=10):
+                break
+        return self.output()
+
+
+class Terminal:
+    """One bash process: the reader's terminal for one README."""
+
+    def __init__(self, env: dict[str, str]):
+        self.workdir = Path(tempfile.mkdtemp(prefix="readme-"))
+        self.count = 0
+        self.process = subprocess.Popen(
+            ["bash", "--noprofile", "--norc"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # job notices; commands have their own
+            text=True,
+            start_new_session=True,
+        )
+        self.answers: queue.Queue[str] = queue.Queue()
+        self.reader = threading.Thread(target=self._read_answers, daemon=True)
+        self.reader.start()
+        # Job control: each background job gets its own process group, which
+        # stops as a whole; bash reaps the jobs that end.
+        self._send("set -m")
+
+    def run(self, command: str, timeout: float) -> tuple[int, str]:
+        """Run ``command`` in the terminal itself: (exit status, output)."""
+        script, output = self._script(command), self._path("out")
+        self._send(f'source {script} > {output} 2>&1 < /dev/null; echo "{MARK} $?"')
+        status = self._answer(timeout, lambda: output.read_text(errors="replace"))
+        return status, output.read_text(errors="replace")
+
+    def start(self, command: str, env: dict[str, str]) -> Job:
+        """Start ``command`` as a background job with ``env`` exported."""
+        script, log, status = self._script(command), self._path("log"), self._path("rc")
+        exports = " ".join(
+            f"{name}={shlex.quote(value)}" for name, value in env.items()
+        )
+        # Inside the job, no job control: the command and its children stay in
+        # the job's process group, which Job.stop() ends.
+        self._send(
+            f"{{ set +m; export {exports}; source {script}; echo $? > {status}; }}"
+            f" > {log} 2>&1 < /dev/null &\n"
+            f'echo "{MARK} $!"'
+        )
+        return Job(command, self._answer(10, lambda: ""), log, status)
+
+    def close(self) -> None:
+        """End the terminal and anything still running in its session."""
+        if self.process.poll() is None:
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
+        for pid in _session_processes(self.process.pid):
+            _kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while _session_processes(self.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in _session_processes(self.process.pid):
+            _kill(pid, signal.SIGKILL)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.reader.join(timeout=10)  # it ends at the end of bash's output
+        self.process.stdout.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _path(self, kind: str) -> Path:
+        self.count += 1
+        return self.workdir / f"{self.count:03d}.{kind}"
+
+    def _script(self, command: str) -> Path:
+        script = self._path("sh")
+        script.write_text(command + "\n")
+        return script
+
+    def _send(self, line: str) -> None:
+        if self.process.poll() is not None:
+            raise AssertionError("the README's terminal has exited (an `exit`?)")
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+
+    def _answer(self, timeout: float, output) -> int:
+        try:
+            return int(self.answers.get(timeout=timeout))
+        except queue.Empty:
+            # Whatever hangs takes the terminal with it: the README stops here.
+            text = output()
+            self.close()
+            raise AssertionError(
+                f"still running after {timeout:.0f}s:\n{text}"
+            ) from None
+
+    def _read_answers(self) -> None:
+        for line in self.process.stdout:
+            if line.startswith(MARK):
+                self.answers.put(line.split()[1])
+
+
+class ShellSession:
+    """A README's terminal, its server, background jobs and services."""
+
+    def __init__(self) -> None:
+        # The interpreter running the suite (the venv's) comes first, so
+        # ``python``, ``flask`` and ``celery`` are the ones installed here.
+        path = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+        env = {**os.environ, "PATH": path, "SMOKE_TEST": "1", "PYTHONUNBUFFERED": "1"}
+        for name in ("PORT", "FLASK_RUN_PORT"):
+            env.pop(name, None)
+        self.terminal = Terminal(env)
+        self.server: Job | None = None
+        self.background: list[Job] = []
+        self.rewrites: list[tuple[str, str]] = []
+
+    def provide(self, name: str, url: str) -> None:
+        """Point the README at a running service (``<!-- needs: NAME -->``)."""
+        service = SERVICES[name]
+        parts = urlsplit(url)
+        base = f"{parts.scheme}://{parts.netloc}"
+        for local in service.local:
+            self.rewrites.append((local, base))
+        exports = " ".join(f"{var}={shlex.quote(url)}" for var in service.variables)
+        self._in_terminal(f"export {exports}", SERVER_START_TIMEOUT)
 
     def rewrite(self, text: str) -> str:
-        if self.server is None:
-            return text
-        return ADDRESS.sub(rf"\1:{self.server.port}", text)
-
-    def environment(self, port: int) -> dict[str, str]:
-        # The interpreter running the suite (the venv's) comes first, so
-        # ``python``, ``flask`` and ``gunicorn`` are the ones installed here.
-        path = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
-        return {
-            **os.environ,
-            "PATH": path,
-            "PORT": str(port),
-            "FLASK_RUN_PORT": str(port),
-            "SMOKE_TEST": "1",
-            "PYTHONUNBUFFERED": "1",
-            **self.services,
-        }
+        for local, actual in self.rewrites:
+            text = text.replace(local, actual)
+        if self.server is not None:
+            text = ADDRESS.sub(rf"\1:{self.server.port}", text)
+        return text
 
     def run(self, command: str) -> None:
-        """Run one command of a ``shell`` block: a server, or a one-shot."""
+        """Run one command of a ``shell`` block: a server, or one that ends."""
+        self._check_background()
         command = self.rewrite(command)
-        port = free_port()
-        if command.endswith("&"):
-            self._run_in_background(command.removesuffix("&").strip(), port)
+        if SHELL_STATE.match(command):
+            self._in_terminal(command, SERVER_START_TIMEOUT)
             return
-        candidate = ServerProcess(
-            ["bash", "-c", command], port=port, env=self.environment(port)
+        port = free_port()
+        background = command.endswith("&")
+        command = command.removesuffix("&").strip()
+        job = self.terminal.start(
+            command, {"PORT": str(port), "FLASK_RUN_PORT": str(port)}
         )
-        process = candidate.launch()
-        started = time.monotonic()
-        while True:
-            returncode = process.poll()
-            if returncode is not None:
-                output = candidate.stop()
-                if returncode != 0:
-                    raise AssertionError(f"$ {command}\nexited {returncode}:\n{output}")
-                return
+        if background:
+            self.background.append(job)
+            return
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while (returncode := job.returncode) is None:
             if port_is_open(port):
                 # A new server replaces the one before, as Ctrl-C then run would.
                 self.stop_server()
-                self.server = candidate
+                job.port = port
+                self.server = job
+                self._in_terminal(f"export PORT={port}", SERVER_START_TIMEOUT)
                 return
-            waited = time.monotonic() - started
-            if waited > ONE_SHOT_TIMEOUT:
-                output = candidate.stop()
+            if time.monotonic() > deadline:
+                output = job.stop()
                 raise AssertionError(
-                    f"$ {command}\nstill running after {waited:.0f}s:\n{output}"
+                    f"$ {command}\nneither ended nor opened port {port} within "
+                    f"{SERVER_START_TIMEOUT}s:\n{output}"
                 )
             time.sleep(0.05)
-
-    def _run_in_background(self, command: str, port: int) -> None:
-        process = ServerProcess(
-            ["bash", "-c", command], port=port, env=self.environment(port)
-        )
-        process.launch()
-        self.background.append(process)
-        time.sleep(0.5)
-        returncode = process.process.poll()
-        if returncode is not None:
-            output = process.stop()
-            raise AssertionError(f"$ {command} &\nexited {returncode}:\n{output}")
+        output = job.stop()
+        if returncode != 0:
+            raise AssertionError(f"$ {command}\nexited {returncode}:\n{output}")
 
     def check(self, command: str, expected: str) -> str | None:
         """Run one ``console`` command; describe the difference, if any."""
+        self._check_background()
         command = self.rewrite(command)
         expected = self.rewrite(expected)
-        result = subprocess.run(
-            ["bash", "-c", command],
-            cwd=ROOT,
-            env=self.environment(self.server.port if self.server else DEFAULT_PORT),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=ONE_SHOT_TIMEOUT,
-        )
-        got = result.stdout + result.stderr
-        if result.returncode != 0:
-            return f"$ {command}\nexited {result.returncode}:\n{got}"
+        returncode, got = self.terminal.run(command, ONE_SHOT_TIMEOUT)
+        if returncode != 0:
+            return f"$ {command}\nexited {returncode}:\n{got}{self._server_output()}"
         if not CHECKER.check_output(
             _ends_in_newline(expected), _ends_in_newline(got), FLAGS
         ):
             return f"$ {command}\nexpected:\n{expected}\ngot:\n{got}"
         return None
+
+    def wait_for(self, command: str) -> None:
+        """Run ``command`` until it succeeds (``<!-- wait-for: ... -->``)."""
+        command = self.rewrite(command)
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            self._check_background()
+            returncode, output = self.terminal.run(command, SERVER_START_TIMEOUT)
+            if returncode == 0:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"waited {SERVER_START_TIMEOUT}s for `{command}`, last:\n{output}"
+                    + self._background_output()
+                )
+            time.sleep(0.2)
 
     def stop_server(self) -> None:
         if self.server is not None:
@@ -154,24 +346,43 @@ class ShellSession:
             self.server = None
 
     def stop(self) -> None:
-        """The end of the README: the server and background commands go."""
+        """The end of the README: the server, background jobs, the terminal."""
         self.stop_server()
         while self.background:
             self.background.pop().stop()
+        self.terminal.close()
+
+    def _in_terminal(self, command: str, timeout: float) -> None:
+        returncode, output = self.terminal.run(command, timeout)
+        if returncode != 0:
+            raise AssertionError(f"$ {command}\nexited {returncode}:\n{output}")
+
+    def _check_background(self) -> None:
+        # A worker that died would make the next command fail obscurely.
+        for job in self.background:
+            if job.returncode not in (None, 0):
+                raise AssertionError(
+                    f"$ {job.command} &\nexited {job.returncode}:\n{job.output()}"
+                )
+
+    def _server_output(self) -> str:
+        if self.server is None:
+            return ""
+        return (
+            f"\n(the server `{self.server.command}` printed:)\n{self.server.output()}"
+        )
+
+    def _background_output(self) -> str:
+        return "".join(
+            f"\n(`{job.command} &` printed:)\n{job.output()}" for job in self.background
+        )
 
 
 def session_of(example: Example) -> ShellSession:
-    """The README's terminal, made at its first shell or console block."""
+    """The README's terminal, made at its first shell, console or directive."""
     namespace = example.namespace
     if "_shell" not in namespace:
-        text = example.document.text
-        lookup = namespace["readme_service"]
-        services = {
-            variable: lookup(fixture)
-            for variable, fixture in SERVICE_VARIABLES.items()
-            if variable in text
-        }
-        namespace["_shell"] = ShellSession(services)
+        namespace["_shell"] = ShellSession()
     return namespace["_shell"]
 
 
@@ -185,12 +396,17 @@ def commands(source: str) -> list[str]:
 def transcript(source: str) -> list[tuple[str, str]]:
     """The (command, expected output) pairs of a ``console`` block."""
     pairs: list[tuple[str, str]] = []
+    continued = False
     for line in source.splitlines():
-        if line.startswith("$ "):
+        if continued:
+            command, expected = pairs[-1]
+            pairs[-1] = (command + "\n" + line, expected)
+        elif line.startswith("$ "):
             pairs.append((line[2:], ""))
         elif pairs:
             command, expected = pairs[-1]
             pairs[-1] = (command, expected + line + "\n")
+        continued = bool(pairs) and not pairs[-1][1] and line.endswith("\\")
     return pairs
 
 
@@ -209,6 +425,17 @@ def evaluate_console(example: Example) -> str | None:
     return None
 
 
+def evaluate_needs(example: Example) -> None:
+    session = session_of(example)
+    for name in example.parsed:
+        url = example.namespace["readme_service"](SERVICES[name].fixture)
+        session.provide(name, url)
+
+
+def evaluate_wait_for(example: Example) -> None:
+    session_of(example).wait_for(example.parsed)
+
+
 class ShellBlockParser:
     """Sybil parser for ``shell`` and ``console`` fenced blocks."""
 
@@ -224,12 +451,123 @@ class ShellBlockParser:
             yield region
 
 
+class DirectiveParser:
+    """Sybil parser for the runner's ``needs`` and ``wait-for`` comments."""
+
+    def __init__(self) -> None:
+        self.lexer = DirectiveInHTMLCommentLexer(directive="needs|wait-for")
+
+    def __call__(self, document):
+        for region in self.lexer(document):
+            arguments = region.lexemes["arguments"].strip()
+            if region.lexemes["directive"] == "needs":
+                names = arguments.replace(",", " ").split()
+                unknown = [name for name in names if name not in SERVICES]
+                if unknown or not names:
+                    raise ValueError(
+                        f"{document.path}: <!-- needs: {arguments} -->: "
+                        f"name one or more of {', '.join(SERVICES)}"
+                    )
+                region.parsed = names
+                region.evaluator = evaluate_needs
+            else:
+                region.parsed = arguments
+                region.evaluator = evaluate_wait_for
+            yield region
+
+
 def stop_servers(namespace: dict) -> None:
-    """Sybil teardown: stop whatever server the README left running."""
-    session = namespace.get("_shell")
+    """Sybil teardown: stop whatever the README left running."""
+    session = namespace.pop("_shell", None)
     if session is not None:
         session.stop()
 
 
+def mark_integration(items: list[pytest.Item]) -> None:
+    """Mark the README blocks that start or talk to a server or service.
+
+    A ``shell`` block starts something; a ``console`` block that names the
+    server's address talks to it; after a ``needs`` directive, every shell
+    or console block may use the service. Python blocks and console blocks
+    that run a command of their own stay fast, in ``make quick``. A block
+    that Sybil's ``skip`` covers runs nothing, and stays with its directive
+    (deselected alone, it would leave the skip pending for the next block).
+    """
+    uses_service: set[str] = set()
+    skipping = None  # None, "next" or "start"
+    current = None
+    for item in items:
+        example = getattr(item, "example", None)
+        if example is None:
+            continue
+        evaluator = example.region.evaluator
+        document = str(example.document.path)
+        if document != current:
+            current, skipping = document, None
+        if isinstance(evaluator, Skipper):
+            action, reason = example.parsed
+            if action in ("next", "start") and reason is None:
+                skipping = action
+            elif action == "end":
+                skipping = None
+            continue
+        if skipping:
+            skipping = None if skipping == "next" else skipping
+            continue
+        if evaluator in (evaluate_needs, evaluate_wait_for):
+            uses_service.add(document)
+            slow = True
+        elif evaluator is evaluate_shell:
+            slow = True
+        elif evaluator is evaluate_console:
+            slow = document in uses_service or bool(ADDRESS.search(example.parsed))
+        else:
+            slow = False
+        if slow:
+            item.add_marker(pytest.mark.integration)
+
+
 def _ends_in_newline(text: str) -> str:
     return text if text.endswith("\n") else text + "\n"
+
+
+def _wait_until_gone(pgid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while _processes(pgid=pgid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def _session_processes(sid: int) -> list[int]:
+    """The processes of session ``sid`` but its leader: what a terminal ran."""
+    return [pid for pid in _processes(sid=sid) if pid != sid]
+
+
+def _processes(pgid: int | None = None, sid: int | None = None) -> list[int]:
+    """Live processes of a process group or a session (zombies are gone:
+    bash reaps its jobs, but in its own time)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        # After the command name, which may hold spaces: state, ppid, pgrp,
+        # session.
+        state, _, group, session = stat.rpartition(")")[2].split()[:4]
+        if state == "Z":
+            continue
+        if (pgid is None or int(group) == pgid) and (
+            sid is None or int(session) == sid
+        ):
+            found.append(int(entry.name))
+    return found
+
+
+def _kill(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass

@@ -28,7 +28,11 @@ class LiveServer:
         self.host = host
         self.port = port or free_port()
         self._server = make_server(host, self.port, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # serve_forever checks for shutdown() every poll_interval (0.5 s by
+        # default): every stop would wait that long.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -1,13 +1,12 @@
 """The shared fixtures do what chapters rely on: real servers, started and stopped."""
 
-import os
 import socket
 import time
 
 import pytest
 import requests
 
-from testkit import ports, services
+from testkit import ports, readme, services
 from testkit.readme import ShellSession, commands, transcript
 from testkit.servers import LiveServer
 
@@ -90,25 +89,63 @@ def test_console_blocks_split_into_commands_and_output():
     assert transcript(source) == [("echo a", "a\n"), ("echo b", "b\nc\n")]
 
 
-def test_shell_session_keeps_a_server_and_rewrites_its_port():
-    session = ShellSession()
-    try:
-        session.run("python -m http.server --bind 127.0.0.1 $PORT")
-        assert session.server is not None
-        port = session.server.port
-        rewritten = session.rewrite("curl http://localhost:5000/")
-        assert rewritten == f"curl http://localhost:{port}/"
-        status = "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:5000/"
-        assert session.check(status, "200") is None
-        assert "expected" in session.check("echo hello", "goodbye")
-    finally:
-        session.stop()
+def test_a_console_command_goes_on_after_a_backslash():
+    source = "$ echo a \\\n  b \\\n  c\na b c\n$ echo d\nd\n"
+    assert transcript(source) == [
+        ("echo a \\\n  b \\\n  c", "a b c\n"),
+        ("echo d", "d\n"),
+    ]
+
+
+@pytest.fixture
+def session():
+    shell = ShellSession()
+    yield shell
+    shell.stop()
+
+
+@pytest.mark.integration
+def test_shell_session_keeps_a_server_and_rewrites_its_port(session):
+    session.run("python -m http.server --bind 127.0.0.1 $PORT")
+    assert session.server is not None
+    port = session.server.port
+    assert (
+        session.rewrite("curl http://localhost:5000/")
+        == f"curl http://localhost:{port}/"
+    )
+    status = "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:5000/"
+    assert session.check(status, "200") is None
+    assert "expected" in session.check("echo hello", "goodbye")
+    session.stop()
     assert not ports.port_is_open(port)
 
 
-def test_shell_session_reports_a_failing_command():
+def test_variables_last_from_one_command_to_the_next(session):
+    assert session.check("runs=$(echo 42)", "") is None
+    assert session.check('echo "$runs runs"', "42 runs") is None
+    session.run("export PACE=300")
+    assert session.check("echo $PACE \\\n  s/km", "300 s/km") is None
+    # A server started afterwards sees what the reader exported.
+    session.run("python -c 'import os; print(os.environ[\"PACE\"])'")
+
+
+def test_shell_session_reports_a_failing_command(session):
     with pytest.raises(AssertionError, match="exited 3"):
-        ShellSession().run("exit 3")
+        session.run("sh -c 'exit 3'")
+    assert "exited 4" in session.check("sh -c 'exit 4'", "")
+
+
+def test_a_server_that_never_opens_its_port_fails_with_its_output(session, monkeypatch):
+    monkeypatch.setattr(readme, "SERVER_START_TIMEOUT", 1)
+    with pytest.raises(AssertionError, match="(?s)within 1s.*booting forever"):
+        session.run("echo booting forever; sleep 60")
+
+
+def test_a_hung_console_command_fails_and_is_ended(session, monkeypatch):
+    monkeypatch.setattr(readme, "ONE_SHOT_TIMEOUT", 1)
+    with pytest.raises(AssertionError, match="(?s)still running after 1s.*waiting"):
+        session.check("echo waiting; sleep 60", "")
+    assert not readme._session_processes(session.terminal.process.pid)
 
 
 def skipped_report(reason: str) -> pytest.TestReport:
@@ -141,27 +178,109 @@ def eventually(condition, timeout: float = 10.0) -> bool:
     return True
 
 
-def test_a_background_command_outlives_the_next_server_until_stop(tmp_path):
+@pytest.mark.integration
+def test_a_background_command_outlives_the_next_server_until_stop(session, tmp_path):
     marker = tmp_path / "alive"
-    session = ShellSession()
-    try:
-        session.run(f"while true; do touch {marker}; sleep 0.1; done &")
-        session.run("python -m http.server --bind 127.0.0.1 $PORT")
-        marker.unlink(missing_ok=True)
-        assert eventually(marker.exists)  # the background loop still runs
-        loop = session.background[0].process.pid
-    finally:
-        session.stop()
+    session.run(f"while true; do touch {marker}; sleep 0.1; done &")
+    session.run("python -m http.server --bind 127.0.0.1 $PORT")
+    marker.unlink(missing_ok=True)
+    assert eventually(marker.exists)  # the background loop still runs
+    loop = session.background[0].pgid
+    session.stop()
     # stop() waits for the whole process group: the loop is gone.
-    with pytest.raises(ProcessLookupError):
-        os.killpg(loop, 0)
+    assert readme._processes(pgid=loop) == []
 
 
-def test_a_background_command_that_fails_at_once_is_reported():
-    with pytest.raises(AssertionError, match="exited 4"):
-        ShellSession().run("exit 4 &")
+def test_a_background_command_that_failed_is_reported_next(session):
+    session.run("sh -c 'echo no broker; exit 4' &")
+    assert eventually(lambda: session.background[0].returncode == 4)
+    with pytest.raises(AssertionError, match="(?s)exited 4.*no broker"):
+        session.check("echo next", "next")
 
 
-def test_services_named_by_a_readme_reach_its_commands():
-    session = ShellSession({"AMQP_URL": "amqp://example/"})
-    assert session.check("echo $AMQP_URL", "amqp://example/") is None
+def test_wait_for_retries_until_the_command_succeeds(session, tmp_path):
+    ready = tmp_path / "ready"
+    session.run(f"sleep 0.3 && touch {ready} &")
+    session.wait_for(f"test -e {ready}")
+    assert ready.exists()
+
+
+def test_a_needed_service_is_exported_and_its_local_address_rewritten(session):
+    session.provide("redis", "redis://127.0.0.1:6390/0")
+    assert session.check("echo $CELERY_BROKER_URL", "redis://127.0.0.1:6390/0") is None
+    command = session.rewrite("celery -b redis://127.0.0.1:6379/1 status")
+    assert command == "celery -b redis://127.0.0.1:6390/1 status"
+
+
+def test_readme_blocks_that_use_a_server_are_integration(pytester):
+    pytester.makeconftest(CONFTEST)
+    pytester.makefile(
+        ".md",
+        README="""
+```python
+assert 1 + 1 == 2
+```
+
+```console
+$ echo self-contained
+self-contained
+```
+
+<!-- skip: next -->
+
+```shell
+make something-that-cannot-run-here
+```
+
+```shell
+python -m http.server --bind 127.0.0.1 $PORT
+```
+
+```console
+$ curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:5000/
+200
+```
+
+<!-- needs: redis -->
+
+```console
+$ echo $CELERY_BROKER_URL
+redis://...
+```
+""",
+    )
+    result = pytester.runpytest("-m", "not integration", "-v", "-p", "no:cacheprovider")
+    # The skip directive and the block it skips stay together.
+    result.assert_outcomes(passed=4, deselected=4)
+    result.stdout.fnmatch_lines(["*line:1,*PASSED*", "*line:5,*PASSED*"])
+
+
+# The root conftest's README collection, in a scratch folder of pytester's.
+CONFTEST = """
+import pytest
+from sybil import Sybil
+from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
+
+from testkit import readme
+
+pytest_collect_file = Sybil(
+    parsers=[
+        PythonCodeBlockParser(),
+        SkipParser(),
+        readme.ShellBlockParser(),
+        readme.DirectiveParser(),
+    ],
+    patterns=["README.md"],
+    teardown=readme.stop_servers,
+    fixtures=["readme_service"],
+).pytest()
+
+
+@pytest.fixture
+def readme_service(request):
+    return request.getfixturevalue
+
+
+def pytest_collection_modifyitems(items):
+    readme.mark_integration(items)
+"""
