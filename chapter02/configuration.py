@@ -4,18 +4,18 @@
 Three layers, each overriding the one before:
 
 1. an object: one class per environment (``chapter02.skeleton.config``), the
-   defaults that live with the code;
+   defaults that live with the code; ``FLASK_CONFIG`` names it
+   (``development``, ``testing`` or ``production``);
 2. a file: the settings of one deployment (``settings.toml``, or the file
-   named by ``RUNNERLY_SETTINGS``);
-3. environment variables prefixed ``RUNNERLY_``: what differs per machine and
+   named by ``FLASK_SETTINGS_FILE``);
+3. environment variables prefixed ``FLASK_``: what differs per machine and
    the secrets, which never go in a file under version control. Values are
-   parsed as JSON (``RUNNERLY_DEBUG=true`` is a bool) and ``__`` reaches into a
-   table (``RUNNERLY_STRAVA__CLIENT_ID``).
+   parsed as JSON (``FLASK_DEBUG=true`` is a bool) and ``__`` reaches into a
+   table (``FLASK_STRAVA__CLIENT_ID``).
 
 Production has no default secret key, so it refuses to start without one.
 
-Run it: ``flask --app chapter02.configuration run`` (``RUNNERLY_ENV`` picks
-the environment: development, testing or production).
+Run it: ``flask --app chapter02.configuration run``
 """
 
 import os
@@ -24,21 +24,20 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from chapter02.skeleton.config import CONFIGS
+from chapter02.skeleton.config import config_class
 from chapter02.skeleton.errors import register_json_errors
 
 SETTINGS = Path(__file__).with_name("settings.toml")
 
 
-def create_app(env: str | None = None) -> Flask:
-    env = env or os.environ.get("RUNNERLY_ENV", "development")
+def create_app(config: str | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.from_object(CONFIGS[env])
-    settings = os.environ.get("RUNNERLY_SETTINGS", SETTINGS)
+    app.config.from_object(config_class(config))  # None: FLASK_CONFIG
+    settings = os.environ.get("FLASK_SETTINGS_FILE", SETTINGS)
     app.config.from_file(settings, load=tomllib.load, text=False)
-    app.config.from_prefixed_env("RUNNERLY")
+    app.config.from_prefixed_env()  # FLASK_*, Flask's default prefix
     if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("no SECRET_KEY: set RUNNERLY_SECRET_KEY in the environment")
+        raise RuntimeError("no SECRET_KEY: set FLASK_SECRET_KEY in the environment")
     register_json_errors(app)
 
     @app.get("/api/config")

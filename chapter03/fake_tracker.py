@@ -109,7 +109,11 @@ def create_app(slow_seconds: float = 5.0) -> Flask:
     return app
 
 
-if __name__ == "__main__":
+def main() -> None:
     port = int(os.environ.get("PORT", 5000))
     print(f"Fake bug tracker on http://127.0.0.1:{port}/rest/bug", flush=True)
     create_app().run(host="127.0.0.1", port=port)
+
+
+if __name__ == "__main__":
+    main()

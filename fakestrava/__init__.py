@@ -7,13 +7,13 @@ limits, at the same paths and with the same JSON as https://www.strava.com.
 
     >>> app = create_app(seed=42)
     >>> fake = app.extensions["fakestrava"]
-    >>> fake.athlete_ids()
-    [1, 2, 3]
+    >>> [fake.athlete(id)["firstname"] for id in fake.athlete_ids()]
+    ['Sifan', 'Chloé', 'Frank']
+    >>> app.test_client().get("/api/v3/athlete").json["message"]
+    'Authorization Error'
 """
 
 from flask import Flask
-
-from chapter02.skeleton.errors import JSONProvider
 
 from .api import api
 from .errors import register_faults
@@ -34,9 +34,7 @@ def create_app(**options) -> Flask:
     """
     app = Flask(__name__)
     app.extensions["fakestrava"] = FakeStrava(**options)
-    register_faults(app)
-    # A JSON body nested too deep is a 400 like any bad JSON, not a 500.
-    app.json = JSONProvider(app)
+    register_faults(app)  # Strava's error bodies, for bad JSON bodies too
     app.register_blueprint(oauth)
     app.register_blueprint(api)
     return app

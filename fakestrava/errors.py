@@ -6,6 +6,7 @@ against the fake sees the same bodies it will see from the real API.
 """
 
 from flask import Flask, jsonify
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 # Strava's messages for the statuses it answers with.
@@ -61,6 +62,21 @@ def unexpected_error(error: Exception):
     return response
 
 
+class ShallowJSON(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested past Python's recursion limit
+    (``[[[[...]]]]``, a few KB) is invalid JSON, as Strava would say, rather
+    than a RecursionError that ``request.get_json`` lets through.
+    """
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
 def register_faults(app: Flask) -> None:
+    """Every error a Fault; bad JSON bodies of any shape end as a 400."""
     app.register_error_handler(HTTPException, fault_response)
     app.register_error_handler(Exception, unexpected_error)
+    app.json = ShallowJSON(app)

@@ -1,8 +1,12 @@
-"""One config class per environment (book: "Configuration").
+"""One config class per environment (book: chapter 2, "Configuration").
 
-Development and testing run with an obvious throwaway key; production has
-none, so it must come from the environment (``FLASK_SECRET_KEY``).
+``FLASK_CONFIG`` names the class to use, ``development`` (the default),
+``testing`` or ``production``. Development and testing run with an obvious
+throwaway key; production has none, so it must come from the environment
+(``FLASK_SECRET_KEY``).
 """
+
+import os
 
 from flask import Flask
 
@@ -34,18 +38,42 @@ CONFIGS: dict[str, type[Config]] = {
 }
 
 
+def config_class(
+    config: str | type[Config] | None = None,
+    configs: dict[str, type[Config]] = CONFIGS,
+) -> type[Config]:
+    """The class ``config`` names in ``configs`` (or ``config`` itself, if a
+    class); ``None`` means the name in ``FLASK_CONFIG``, else development.
+
+    >>> config_class("testing").__name__
+    'TestingConfig'
+    >>> config_class("staging")
+    Traceback (most recent call last):
+      ...
+    ValueError: no configuration 'staging': one of development, testing, production
+    """
+    if config is None:
+        config = os.environ.get("FLASK_CONFIG", "development")
+    if not isinstance(config, str):
+        return config
+    if config not in configs:
+        names = ", ".join(configs)
+        raise ValueError(f"no configuration {config!r}: one of {names}")
+    return configs[config]
+
+
 def load_config(
     app: Flask,
-    config: str | type[Config],
+    config: str | type[Config] | None = None,
     configs: dict[str, type[Config]] = CONFIGS,
     require_secret_key: bool = True,
     **overrides,
 ) -> None:
-    """Settings, each layer over the one before: the config class (or its name
-    in ``configs``), ``FLASK_*`` environment variables
+    """Settings, each layer over the one before: the config class (see
+    :func:`config_class`), ``FLASK_*`` environment variables
     (``FLASK_SECRET_KEY=...``), then ``overrides``.
     """
-    app.config.from_object(configs[config] if isinstance(config, str) else config)
+    app.config.from_object(config_class(config, configs))
     app.config.from_prefixed_env()
     app.config.update(overrides)
     if require_secret_key and not app.config.get("SECRET_KEY"):

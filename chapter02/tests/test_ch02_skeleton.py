@@ -39,6 +39,21 @@ def test_production_needs_a_secret_key_from_the_environment(monkeypatch):
     assert create_app(ProductionConfig).secret_key == "from-the-environment"
 
 
+def test_flask_config_names_the_config_class(monkeypatch):
+    monkeypatch.delenv("FLASK_CONFIG", raising=False)
+    assert create_app().config["SECRET_KEY"] == "dev-only-not-secret"
+    monkeypatch.setenv("FLASK_CONFIG", "testing")
+    assert create_app().testing
+    # A name or a class given to create_app wins over the environment.
+    assert not create_app("development").testing
+
+
+def test_an_unknown_config_name_is_refused(monkeypatch):
+    monkeypatch.setenv("FLASK_CONFIG", "staging")
+    with pytest.raises(ValueError, match="no configuration 'staging'"):
+        create_app()
+
+
 def test_overrides_win(app):
     assert create_app("testing", SERVICE_NAME="runs").config["SERVICE_NAME"] == "runs"
 

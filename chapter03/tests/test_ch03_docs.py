@@ -2,7 +2,8 @@
 
 Book: chapter 3, "Developer documentation". ``autoflask`` reads the routes
 from the app, so a new route shows up in the docs by itself; this test
-checks that it did, and that no docstring broke the build (``-W``).
+checks that it did, and that no docstring broke the build (``-W``). It is
+the suite's one build of these docs (the README shows the command).
 """
 
 import html
@@ -45,7 +46,7 @@ def documented_routes() -> set[str]:
     }
 
 
-@pytest.mark.integration
+@pytest.mark.slow
 def test_the_docs_build_and_list_every_route(tmp_path):
     sphinx_build(ROOT / "chapter03" / "docs", tmp_path)
     api = text_of(tmp_path / "api.html")

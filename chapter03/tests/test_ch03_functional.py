@@ -1,9 +1,10 @@
 """Functional tests: the proxy's HTTP API, request in, response out.
 
-Book: chapter 3, "Functional tests" and "Integration tests". Each test runs
-twice through the ``testapp`` fixture (chapter03/conftest.py): against the
-app in process, then over real HTTP against the proxy under waitress with
-the fake tracker in another process. Same test functions, no copies.
+Book: chapter 3, "Functional tests", "Integration tests" and "Using WebTest".
+Each test runs twice through the ``testapp`` fixture (chapter03/conftest.py):
+against the app in process (Flask-WebTest), then over real HTTP against the
+proxy under waitress with the fake tracker in another process. Same test
+functions, no copies.
 """
 
 from urllib.parse import urlsplit
@@ -120,3 +121,17 @@ def test_slow_tracker_is_a_json_504(testapp):
     response = testapp.get(f"/api/bugs/{SLOW}", status=504)
     body = assert_json_error(response, 504)
     assert body["message"] == "the bug tracker did not answer in time"
+
+
+def test_the_proxy_keeps_no_session(flask_testapp):
+    # Stateless: each request carries all its answer needs, so any instance
+    # of the proxy can answer it. Flask-WebTest gives each in-process response
+    # the Flask session as the request left it, whatever reached the cookie.
+    responses = [
+        flask_testapp.post_json("/api/bugs", {"title": "Lost splits"}, status=201),
+        flask_testapp.get("/api/bugs", {"status": "closed"}),
+        flask_testapp.get("/api/bugs/4242", status=404),
+    ]
+    for response in responses:
+        assert response.session == {}
+        assert "Set-Cookie" not in response.headers

@@ -1,8 +1,9 @@
 """The repository's site (docs/) builds with -W, one page per README.
 
-``make docs`` builds it; this test does the same into a temporary folder
-and checks that every chapter README that exists became a page, with no
-link left pointing at a file the site does not have.
+Book: chapter 3, "Continuous Integration" > "ReadTheDocs": here the site
+``make docs`` builds. This test, the suite's one build of it, does the same
+into a temporary folder and checks that every chapter README that exists
+became a page, with no link left pointing at a file the site does not have.
 """
 
 import html
@@ -28,7 +29,7 @@ def first_heading(readme: Path) -> str:
     return heading[1].strip()
 
 
-@pytest.mark.integration
+@pytest.mark.slow
 def test_the_site_has_a_page_per_readme(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q",

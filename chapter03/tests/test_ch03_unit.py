@@ -194,6 +194,15 @@ def test_the_tracker_url_and_timeout_come_from_the_environment(monkeypatch):
     assert (client.base_url, client.timeout) == (TRACKER, 0.25)
 
 
+def test_flask_config_picks_the_config_class(monkeypatch):
+    monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
+    monkeypatch.setenv("FLASK_CONFIG", "testing")
+    assert create_app(TRACKER_API_URL=TRACKER).testing
+    monkeypatch.setenv("FLASK_CONFIG", "production")  # no default secret key
+    with pytest.raises(RuntimeError, match="FLASK_SECRET_KEY"):
+        create_app(TRACKER_API_URL=TRACKER)
+
+
 def test_routes():
     app = create_app("testing", TRACKER_API_URL=TRACKER)
     routes = {
@@ -221,16 +230,6 @@ def test_unreachable_tracker_is_a_json_502(caplog):
     }
     # The details are for the operators' log, not for the client.
     assert "ConnectionError" in caplog.text
-
-
-def test_the_package_docstring_example_holds():
-    import doctest
-
-    import chapter03.tracker
-
-    result = doctest.testmod(chapter03.tracker)
-    assert result.attempted > 0  # there are examples to run
-    assert result.failed == 0
 
 
 def test_the_fake_tracker_refuses_a_bug_without_summary():

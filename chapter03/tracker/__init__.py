@@ -18,6 +18,7 @@ from chapter02.skeleton.config import (
     DevelopmentConfig,
     ProductionConfig,
     TestingConfig,
+    config_class,
 )
 
 from .client import TrackerClient, TrackerError
@@ -51,14 +52,14 @@ CONFIGS: dict[str, type[Config]] = {
 }
 
 
-def create_app(config: str | type[Config] = "development", **overrides) -> Flask:
+def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
     """The skeleton's app, plus the tracker client and the ``bugs`` blueprint.
 
-    Settings come as in the skeleton: the config class, then ``FLASK_*``
-    environment variables, then ``overrides``.
+    Settings come as in the skeleton: the config class (named by ``config``,
+    or else by ``FLASK_CONFIG``), then ``FLASK_*`` environment variables, then
+    ``overrides``.
     """
-    config_class = CONFIGS[config] if isinstance(config, str) else config
-    app = create_skeleton(config_class, **overrides)
+    app = create_skeleton(config_class(config, CONFIGS), **overrides)
     url = app.config["TRACKER_API_URL"]
     if not url:
         raise RuntimeError(
