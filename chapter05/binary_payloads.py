@@ -132,7 +132,11 @@ def create_app() -> Flask:
     return app
 
 
-if __name__ == "__main__":
+def main() -> None:
     port = int(os.environ.get("PORT", 5000))
     print(f"Runs in JSON, MessagePack, protobuf on http://127.0.0.1:{port}/api/runs")
     create_app().run(host="127.0.0.1", port=port)
+
+
+if __name__ == "__main__":
+    main()

@@ -129,7 +129,11 @@ def post_gzipped(session: requests.Session, url: str, data) -> requests.Response
     return session.post(url, data=body, headers=headers)
 
 
-if __name__ == "__main__":
+def main() -> None:
     port = int(os.environ.get("PORT", 5000))
     print(f"Gzip runs service on http://127.0.0.1:{port}/api/runs", flush=True)
     create_app().run(host="127.0.0.1", port=port)
+
+
+if __name__ == "__main__":
+    main()

@@ -113,7 +113,35 @@ class CachingClient:
         return data
 
 
-if __name__ == "__main__":
+def show_revalidation(url: str) -> None:
+    """GET, GET again, add a run, GET: what a CachingClient downloads each time.
+
+    The README runs it against ``python -m chapter05.http_cache``.
+    """
+    client = CachingClient()
+
+    def get() -> None:
+        before = client.revalidated
+        runs = client.get(url)["runs"]
+        how = (
+            "304, from the cache" if client.revalidated > before else "200, downloaded"
+        )
+        print(f"GET:  {len(runs)} runs ({how})")
+
+    get()
+    get()
+    added = client.session.post(
+        url, json={"distance": 4200, "duration": 1300}, timeout=10
+    )
+    print(f"POST: run {added.json()['id']} added ({added.status_code})")
+    get()
+
+
+def main() -> None:
     port = int(os.environ.get("PORT", 5000))
     print(f"Runs service on http://127.0.0.1:{port}/api/runs", flush=True)
     create_app().run(host="127.0.0.1", port=port)
+
+
+if __name__ == "__main__":
+    main()

@@ -20,6 +20,7 @@ runs the demo: three subscribers, a few events, what each one received.
 import argparse
 import json
 import os
+import time
 
 import pika
 from pika.exceptions import UnroutableError
@@ -75,19 +76,41 @@ class Subscriber:
         # Unacked messages in flight at once: the rest wait in the queue.
         channel.basic_qos(prefetch_count=10)
 
-    def drain(self, idle: float = 0.5) -> list[tuple[str, dict]]:
-        """What the queue holds, until nothing arrives for ``idle`` seconds."""
-        events = []
-        for method, _properties, body in self.channel.consume(
-            self.queue, inactivity_timeout=idle
-        ):
-            if method is None:  # idle: nothing more for now
-                break
+    def waiting(self) -> int:
+        """How many messages wait in the queue, not yet delivered to anyone."""
+        declared = self.channel.queue_declare(self.queue, passive=True)
+        return declared.method.message_count
+
+    def drain(self, count: int, timeout: float = 5.0) -> list[tuple[str, dict]]:
+        """The next ``count`` messages, waiting for them at most ``timeout`` s.
+
+        It returns as soon as ``count`` have come; fewer only if the deadline
+        passes first. Messages beyond ``count`` stay in the queue.
+        """
+        events: list[tuple[str, dict]] = []
+
+        def on_message(channel, method, _properties, body):
+            if len(events) >= count:
+                # Sent ahead (prefetch) but not asked for: back to the queue.
+                channel.basic_nack(method.delivery_tag, requeue=True)
+                return
             events.append((method.routing_key, json.loads(body)))
             # Ack after handling: a subscriber that dies before this line
             # gets the message again when it comes back.
-            self.channel.basic_ack(method.delivery_tag)
-        self.channel.cancel()
+            channel.basic_ack(method.delivery_tag)
+
+        tag = self.channel.basic_consume(self.queue, on_message)
+        deadline = time.monotonic() + timeout
+        try:
+            while len(events) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                # Returns as soon as a message has been handled.
+                self.channel.connection.process_data_events(time_limit=remaining)
+        finally:
+            # pika requeues what arrived but was not handed to on_message.
+            self.channel.basic_cancel(tag)
         return events
 
 
@@ -119,7 +142,9 @@ def demo(url: str, prefix: str = "demo") -> dict[str, list[tuple[str, dict]]]:
         for key, event in EVENTS:
             routed = publisher.publish(key, event)
             print(f"published {key:<17} {'routed' if routed else 'no subscriber'}")
-        received = {name: sub.drain(idle=0.2) for name, sub in subscribers.items()}
+        # publish() returned once the broker had queued each event (publisher
+        # confirms), so each queue's count is what its subscriber will get.
+        received = {name: sub.drain(sub.waiting()) for name, sub in subscribers.items()}
         for subscriber in subscribers.values():
             channel.queue_delete(subscriber.queue)  # a demo leaves nothing behind
     for name, events in received.items():

@@ -5,7 +5,9 @@ publishes the request to the server's queue with two properties: ``reply_to``,
 its own private queue, and ``correlation_id``, a fresh id. The server
 computes, publishes the answer to ``reply_to`` with the same
 ``correlation_id``, and the client matches answers to calls by that id
-(answers to calls that timed out are dropped).
+(answers to calls that timed out are dropped). The request also carries an
+``expiration``, the call's timeout: once the caller has given up, the broker
+drops the request rather than hand it to a server.
 
 ``python -m chapter05.rpc --url amqp://guest:guest@127.0.0.1:5672/%2F`` runs
 a stats server in a thread and calls it.

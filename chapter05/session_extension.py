@@ -141,7 +141,7 @@ def create_app(**config) -> Flask:
     return app
 
 
-if __name__ == "__main__":
+def main() -> None:
     port = int(os.environ.get("PORT", 5000))
     app = create_app(
         PEER_URL=os.environ.get("PEER_URL", f"http://127.0.0.1:{port}/peer")
@@ -149,3 +149,7 @@ if __name__ == "__main__":
     print(f"Dashboard on http://127.0.0.1:{port}/api/runners/tarek/stats", flush=True)
     # threaded: the dashboard calls the peer in the same process
     app.run(host="127.0.0.1", port=port, threaded=True)
+
+
+if __name__ == "__main__":
+    main()

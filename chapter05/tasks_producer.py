@@ -93,8 +93,12 @@ def create_app() -> Flask:
     return app
 
 
-if __name__ == "__main__":
+def main() -> None:
     port = int(os.environ.get("PORT", 5000))
     mode = "eager, no worker" if celery_app.conf.task_always_eager else "Redis queue"
     print(f"Task producer ({mode}) on http://127.0.0.1:{port}/api/", flush=True)
     create_app().run(host="127.0.0.1", port=port)
+
+
+if __name__ == "__main__":
+    main()

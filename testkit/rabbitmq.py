@@ -54,6 +54,22 @@ class RabbitMQProcess(ServerProcess):
     def url(self) -> str:
         return f"amqp://guest:guest@{self.host}:{self.port}/%2F"
 
+    def ctl(self, *arguments: str) -> str:
+        """Run ``rabbitmqctl`` on this node (``ctl("stop_app")``); its output."""
+        ctl = DEBIAN_SCRIPT.with_name("rabbitmqctl")
+        if not ctl.exists():
+            ctl = find_binary("rabbitmqctl", "sudo apt-get install rabbitmq-server")
+        # The node's own environment: its name, Erlang cookie and epmd port.
+        result = subprocess.run(
+            [str(ctl), "-n", self.env["RABBITMQ_NODENAME"], *arguments],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return result.stdout
+
     def stop(self) -> str:
         output = super().stop()
         epmd = shutil.which("epmd", path=SEARCH_PATH)

@@ -80,6 +80,11 @@ SERVER_START_TIMEOUT = 30
 # Commands that change the terminal itself run in it, not in a job.
 SHELL_STATE = re.compile(r"^(export|cd|unset|source|\.|set|alias)\b|^\w+=\S*$")
 MARK = "__readme_runner__"
+# Shell variables set (``name=...``, ``export name=...``) and used (``$name``).
+ASSIGNMENT = re.compile(
+    r"(?:^\$ |^|[;&|(]\s*|\bexport\s+)([A-Za-z_]\w*)=", re.MULTILINE
+)
+VARIABLE = re.compile(r"\$\{?([A-Za-z_]\w*)")
 
 
 @dataclass(frozen=True)
@@ -487,13 +492,15 @@ def mark_integration(items: list[pytest.Item]) -> None:
     """Mark the README blocks that start or talk to a server or service.
 
     A ``shell`` block starts something; a ``console`` block that names the
-    server's address talks to it; after a ``needs`` directive, every shell
-    or console block may use the service. Python blocks and console blocks
+    server's address talks to it, and so does one that uses a variable such
+    a block set (``etag=$(curl ...)``); after a ``needs`` directive, every
+    shell or console block may use the service. Python blocks and console blocks
     that run a command of their own stay fast, in ``make quick``. A block
     that Sybil's ``skip`` covers runs nothing, and stays with its directive
     (deselected alone, it would leave the skip pending for the next block).
     """
     uses_service: set[str] = set()
+    server_variables: set[str] = set()
     skipping = None  # None, "next" or "start"
     current = None
     for item in items:
@@ -504,6 +511,7 @@ def mark_integration(items: list[pytest.Item]) -> None:
         document = str(example.document.path)
         if document != current:
             current, skipping = document, None
+            server_variables = set()
         if isinstance(evaluator, Skipper):
             action, reason = example.parsed
             if action in ("next", "start") and reason is None:
@@ -520,11 +528,17 @@ def mark_integration(items: list[pytest.Item]) -> None:
         elif evaluator is evaluate_shell:
             slow = True
         elif evaluator is evaluate_console:
-            slow = document in uses_service or bool(ADDRESS.search(example.parsed))
+            slow = (
+                document in uses_service
+                or bool(ADDRESS.search(example.parsed))
+                or bool(server_variables & set(VARIABLE.findall(example.parsed)))
+            )
         else:
             slow = False
         if slow:
             item.add_marker(pytest.mark.integration)
+            if isinstance(example.parsed, str):
+                server_variables.update(ASSIGNMENT.findall(example.parsed))
 
 
 def _ends_in_newline(text: str) -> str:

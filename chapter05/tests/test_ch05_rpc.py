@@ -1,16 +1,16 @@
-"""RPC over AMQP: reply_to + correlation_id, against the real broker."""
+"""RPC over AMQP: reply_to, correlation_id and expiration; a fake, then RabbitMQ."""
 
-import subprocess
+import json
 import threading
 import time
 import uuid
+from types import SimpleNamespace
 
 import pika
 import pytest
 
-from chapter05.rpc import RPCError, StatsClient, StatsServer, handle, main
+from chapter05.rpc import RPCError, StatsClient, StatsServer, handle
 from chapter05.runs import runner_stats, sample_runs
-from testkit.servers import python_command
 
 
 def test_handle_computes_stats():
@@ -90,23 +90,57 @@ def test_no_server_means_a_timeout(rabbitmq_url):
         # A late answer to the abandoned call is dropped, not kept forever.
         client.on_reply(None, None, pika.BasicProperties(correlation_id="old"), b"{}")
         assert client.answers == {}
-        connection.channel().queue_delete(queue)
+        # The request expires with the call's timeout: the broker drops it, so
+        # a server that starts later does not work for a caller who has gone.
+        deadline = time.monotonic() + 10
+        channel = connection.channel()
+        while channel.queue_declare(queue, passive=True).method.message_count:
+            assert time.monotonic() < deadline, "the abandoned request is still queued"
+            connection.process_data_events(time_limit=0.05)
+        channel.queue_delete(queue)
 
 
-@pytest.mark.integration
-def test_the_demo_runs_in_process(rabbitmq_url, capsys):
-    main(["--url", rabbitmq_url])
-    lines = capsys.readouterr().out.splitlines()
-    assert [line.split('"runner": ')[1][:7] for line in lines] == ['"tarek"', '"sarah"']
+class FakeConnection:
+    """Just what StatsClient uses, with a server that answers at once."""
+
+    def __init__(self):
+        self.published: list[tuple[str, pika.BasicProperties, dict]] = []
+        self.replies: list[tuple[pika.BasicProperties, bytes]] = []
+        self.on_reply = None
+
+    def channel(self):
+        return FakeChannel(self)
+
+    def process_data_events(self, time_limit):
+        while self.replies:
+            self.on_reply(None, None, *self.replies.pop(0))
 
 
-@pytest.mark.integration
-def test_the_demo_command(rabbitmq_url):
-    result = subprocess.run(
-        python_command("-m", "chapter05.rpc", "--url", rabbitmq_url),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert '"runner": "sarah"' in result.stdout
+class FakeChannel:
+    def __init__(self, connection):
+        self.connection = connection
+
+    def queue_declare(self, queue, exclusive=False):
+        return SimpleNamespace(method=SimpleNamespace(queue=queue or "amq.gen-1"))
+
+    def basic_consume(self, queue, on_message_callback, auto_ack=False):
+        self.connection.on_reply = on_message_callback
+
+    def basic_publish(self, exchange, routing_key, body, properties):
+        request = json.loads(body)
+        self.connection.published.append((routing_key, properties, request))
+        # The server's answer, on its way back to reply_to.
+        reply = pika.BasicProperties(correlation_id=properties.correlation_id)
+        self.connection.replies.append((reply, json.dumps(handle(request)).encode()))
+
+
+def test_a_request_carries_reply_to_correlation_id_and_expiration():
+    channel = FakeConnection().channel()
+    client = StatsClient(channel, "stats")
+    assert client.call("tarek", [], timeout=2.5)["runs"] == 0
+    [(queue, properties, request)] = channel.connection.published
+    assert (queue, request) == ("stats", {"runner": "tarek", "runs": []})
+    assert properties.reply_to == "amq.gen-1"
+    assert len(properties.correlation_id) == 32
+    # Milliseconds, as a string: the broker drops it when the caller gives up.
+    assert properties.expiration == "2500"
