@@ -6,13 +6,44 @@ import webtest
 import fakestrava
 from chapter04.monolith import create_app
 from chapter04.tests.helpers import Strava, add_users, close_database, strava_settings
+from testkit.servers import LiveServer
+
+
+class CurrentApp:
+    """A WSGI app that hands each request to the app of the moment."""
+
+    def __init__(self):
+        self.app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="session")
+def strava_server():
+    """One HTTP server for every test's fake Strava: starting and stopping a
+    server per test cost up to half a second each (its shutdown polls)."""
+    current = CurrentApp()
+    with LiveServer(current) as server:
+        yield current, server.url
 
 
 @pytest.fixture
-def strava(live_server) -> Strava:
-    """A fake Strava over real HTTP: 2 athletes, 40 activities each."""
-    app = fakestrava.create_app(seed=4, athletes=2, activities_per_athlete=40)
-    return Strava(app.extensions["fakestrava"], live_server(app).url)
+def strava(strava_server) -> Strava:
+    """A new fake Strava over real HTTP for each test: 2 athletes, 40 activities
+    each, and nothing left from the test before (tokens, rate limits, runs)."""
+    current, url = strava_server
+    current.app = fakestrava.create_app(seed=4, athletes=2, activities_per_athlete=40)
+    yield Strava(current.app.extensions["fakestrava"], url)
+    current.app = None  # a request after the test is a 500, not another's data
+
+
+def pytest_collection_modifyitems(items):
+    # Tests using the fake Strava go over real HTTP to a live server, as with
+    # the ``live_server`` fixture: ``integration``, out of ``make quick``.
+    for item in items:
+        if "strava_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ skeleton's JSON errors. Its contract is ``openapi.yaml``::
     >>> app = create_app("testing")
     >>> app.test_client().get("/users").json
     []
+    >>> with app.app_context():  # done: close its database connection
+    ...     db.engine.dispose()
 """
 
 from flask import Flask
@@ -21,7 +23,8 @@ from ..monolith.models import db
 from .views import api
 
 
-def create_app(config: str | type[Config] = "development", **overrides) -> Flask:
+def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
+    """The monolith's configs and settings (``None``: ``FLASK_CONFIG`` names it)."""
     app = Flask(__name__)
     # No sessions, no cookies: this JSON API needs no secret key.
     load_config(app, config, CONFIGS, require_secret_key=False, **overrides)

@@ -2,11 +2,13 @@
 
 One Flask app does everything: users and login, the Strava connection, the
 import of runs (a Celery task) and the dashboard. The application factory
-builds it for an environment::
+builds it for an environment (``FLASK_CONFIG`` names it when none is given)::
 
     >>> app = create_app("testing")
     >>> sorted(app.blueprints)
     ['auth', 'home', 'strava', 'users']
+    >>> with app.app_context():  # done: close its database connection
+    ...     db.engine.dispose()
 """
 
 from flask import Flask
@@ -24,8 +26,10 @@ from .views import blueprints
 csrf = CSRFProtect()
 
 
-def create_app(config: str | type[Config] = "development", **overrides) -> Flask:
-    """Build the app; settings from the config class, ``FLASK_*`` env, overrides."""
+def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
+    """Build the app; settings from the config class (``None``: the one named
+    by ``FLASK_CONFIG``, else development), ``FLASK_*`` env, then overrides.
+    """
     app = Flask(__name__)
     # The session cookie is signed with SECRET_KEY: required, never a default.
     load_config(app, config, CONFIGS, **overrides)

@@ -3,15 +3,16 @@
 ``celery -A chapter04.monolith.worker worker --pool=solo`` imports this module
 and finds ``celery``, configured from the same Flask settings as the web app
 (``FLASK_CELERY_BROKER_URL``, ``FLASK_SQLALCHEMY_DATABASE_URI``,
-``FLASK_STRAVA_*`` in the environment). Add ``beat`` (or ``-B``) for the
-hourly import.
-"""
+``FLASK_STRAVA_*`` in the environment; ``FLASK_CONFIG`` picks the
+configuration). Add ``beat`` (or ``-B``) for the hourly import.
 
-import os
+Importing it builds the Flask and Celery apps, and starts nothing: the
+``celery`` command runs the worker.
+"""
 
 from . import create_app
 
-flask_app = create_app(os.environ.get("RUNNERLY_CONFIG", "development"))
+flask_app = create_app()
 celery = flask_app.extensions["celery"]
 
 __all__ = ["celery", "flask_app"]

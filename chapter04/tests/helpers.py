@@ -1,7 +1,10 @@
 """What the chapter 4 tests share besides fixtures: driving the UI as a browser."""
 
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import parse_qs, urlsplit
+
+from werkzeug.security import generate_password_hash
 
 import fakestrava
 from chapter04.monolith.models import User, db
@@ -26,11 +29,18 @@ def strava_settings(strava: Strava) -> dict:
     }
 
 
+@cache
+def password_hash(password: str) -> str:
+    # Slow on purpose (scrypt, ~80 ms): once per password for the whole run,
+    # not twice per test. User.set_password has tests of its own.
+    return generate_password_hash(password)
+
+
 def add_users(app) -> None:
     with app.app_context():
         for (email, password), is_admin in ((ADMIN, True), (RUNNER, False)):
             user = User(email=email, is_admin=is_admin)
-            user.set_password(password)
+            user.password_hash = password_hash(password)
             db.session.add(user)
         db.session.commit()
 

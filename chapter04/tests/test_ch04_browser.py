@@ -5,7 +5,8 @@ the README, and headless Chromium clicks through it: log in, connect to
 (fake) Strava on its own origin, fetch the runs, read the dashboard, log out.
 Where WebTest (test_ch04_web.py) checks the views, this checks what only a
 browser does: following redirects across two origins, posting the forms the
-pages really render, keeping the session cookie.
+pages really render, keeping the session cookie. The README runs the same
+command and checks its login page with curl.
 """
 
 import re
@@ -58,6 +59,12 @@ def connect_to_strava(page: Page, runnerly) -> None:
 
 
 def test_new_user_connects_strava_and_sees_runs(browser_page, runnerly, tmp_path):
+    """One story, one Runnerly and one Chromium: each costs seconds to start."""
+    # What the command prints: where it serves, and who can log in.
+    output = runnerly.output()
+    assert f"Runnerly on {runnerly.url}/" in output
+    assert f"Log in as {EMAIL} with password {PASSWORD}" in output
+
     page = browser_page
     # Every page needs a login: the home page sends us to the login form.
     page.goto(f"{runnerly.url}/")
@@ -73,6 +80,16 @@ def test_new_user_connects_strava_and_sees_runs(browser_page, runnerly, tmp_path
     expect(page.get_by_role("heading", name="My runs")).to_be_visible()
     expect(page.get_by_text("No runs yet.")).to_be_visible()
 
+    # The user first thinks better of it on Strava's page...
+    connect_to_strava(page, runnerly)
+    page.get_by_role("button", name="Cancel").click()
+    expect(page).to_have_url(f"{runnerly.url}/")
+    expect(page.locator(".flash")).to_have_text(
+        "Strava access not granted (access_denied)."
+    )
+    assert "Runnerly" in page.title()
+    # ...nothing broke, still not connected: they try again and authorize.
+    expect(page.get_by_role("link", name="Connect with Strava")).to_be_visible()
     connect_to_strava(page, runnerly)
     # The fake has no login: the user says which athlete they are.
     page.get_by_label("Athlete").select_option(index=1)
@@ -108,18 +125,3 @@ def test_new_user_connects_strava_and_sees_runs(browser_page, runnerly, tmp_path
     # Logged out for real: the dashboard asks for a login again.
     page.goto(f"{runnerly.url}/")
     expect(page).to_have_url(f"{runnerly.url}/login?next=%2F")
-
-
-def test_cancel_on_strava_is_reported(browser_page, runnerly):
-    page = browser_page
-    page.goto(f"{runnerly.url}/login")
-    log_in(page, PASSWORD)
-    connect_to_strava(page, runnerly)
-    page.get_by_role("button", name="Cancel").click()
-    expect(page).to_have_url(f"{runnerly.url}/")
-    expect(page.locator(".flash")).to_have_text(
-        "Strava access not granted (access_denied)."
-    )
-    # Still not connected, nothing broke: the user can try again.
-    expect(page.get_by_role("link", name="Connect with Strava")).to_be_visible()
-    assert "Runnerly" in page.title()

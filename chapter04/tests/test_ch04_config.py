@@ -2,10 +2,32 @@
 
 import pytest
 
+from chapter04 import dataservice
 from chapter04.monolith import create_app
 from chapter04.monolith.config import TestingConfig
 from chapter04.monolith.models import User, db
 from chapter04.tests.helpers import close_database
+
+
+def test_flask_config_names_the_configuration(monkeypatch):
+    monkeypatch.setenv("FLASK_CONFIG", "testing")
+    for app in (create_app(), dataservice.create_app()):
+        assert app.config["TESTING"]
+        assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
+        close_database(app)
+    monkeypatch.setenv("FLASK_CONFIG", "staging")
+    with pytest.raises(ValueError, match="no configuration 'staging'"):
+        create_app()
+
+
+def test_development_is_the_default(monkeypatch, tmp_path):
+    monkeypatch.delenv("FLASK_CONFIG", raising=False)
+    # Not the development database in the checkout's instance folder.
+    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/d.db")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "dev-only-not-secret"
+    assert not app.config["TESTING"]
+    close_database(app)
 
 
 def test_production_needs_a_secret_key(monkeypatch):

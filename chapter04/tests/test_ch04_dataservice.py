@@ -86,6 +86,14 @@ def test_email_is_normalized(client):
     assert new_user(client, email="ada@EXAMPLE.com").json["email"] == "ada@example.com"
 
 
+@pytest.mark.parametrize(
+    "email", ["ada@runner.local", "x@example.invalid", "bob@runnerly.test"]
+)
+def test_special_use_domains_are_taken_as_the_spec_says(client, email):
+    # The spec's description says so, and its ``format: email`` agrees.
+    assert new_user(client, email=email).json["email"] == email
+
+
 def test_duplicate_email_is_a_conflict(client):
     new_user(client)
     response = client.post("/users", json={"email": "ada@example.com"})

@@ -1,80 +1,54 @@
-"""The one-command runs: ``python -m chapter04.monolith`` and ``.dataservice``."""
+"""The one-command runs: ``python -m chapter04.monolith`` and ``.dataservice``.
 
-import html
-import re
+The README runs both commands and the browser test drives the monolith's:
+here, what they leave to these tests. Importing a ``__main__`` module (or the
+worker's, which Celery imports) starts nothing; only ``python -m`` does.
+"""
+
+import importlib
+import sys
+import threading
 
 import pytest
-import requests
 
-from testkit.servers import python_command
-
-pytestmark = pytest.mark.integration
+from chapter04.tests.helpers import close_database
 
 
-def csrf_token(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)[1]
-
-
-def test_monolith_serves_with_its_fake_strava(server_process):
-    server = server_process(
-        python_command("-m", "chapter04.monolith"),
-        env={"RUNNERLY_ADMIN_PASSWORD": "demo-password"},
+@pytest.mark.parametrize(
+    "module",
+    [
+        "chapter04.monolith.__main__",
+        "chapter04.dataservice.__main__",
+        "chapter04.monolith.worker",
+    ],
+)
+def test_importing_starts_nothing(module, monkeypatch, capsys):
+    # The worker's module builds its app: on no database file of the checkout.
+    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", "sqlite://")
+    monkeypatch.delitem(sys.modules, module, raising=False)  # a fresh import
+    imported = {}
+    # In a thread: a module that served on import would never return.
+    thread = threading.Thread(
+        target=lambda: imported.update(vars(importlib.import_module(module))),
+        daemon=True,
     )
-    with requests.Session() as browser:
-        page = browser.get(f"{server.url}/login", timeout=10)
-        assert page.status_code == 200
-        assert "<h1>Log in</h1>" in page.text
-        home = browser.post(
-            f"{server.url}/login",
-            data={
-                "csrf_token": csrf_token(page.text),
-                "email": "admin@example.com",
-                "password": "demo-password",
-            },
-            timeout=10,
-        )
-        assert "Connect with Strava" in home.text
-        # Connecting sends the browser to the fake Strava it started.
-        connect = browser.get(
-            f"{server.url}/strava/connect", allow_redirects=False, timeout=10
-        )
-        strava_url = re.search(r"Fake Strava on (\S+)/", server.output())[1]
-        assert connect.headers["Location"].startswith(f"{strava_url}/oauth/authorize")
-        # The user clicks Authorize on the fake's page; the browser follows
-        # the redirects back to Runnerly's callback, then to the dashboard.
-        authorize = browser.get(connect.headers["Location"], timeout=10)
-        fields = dict(
-            re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', authorize.text)
-        )
-        fields = {name: html.unescape(value) for name, value in fields.items()}
-        home = browser.post(
-            f"{strava_url}/oauth/authorize",
-            data={**fields, "decision": "authorize"},
-            timeout=10,
-        )
-        assert "Connected to Strava." in home.text
-        home = browser.post(
-            f"{server.url}/strava/fetch",
-            data={"csrf_token": csrf_token(home.text)},
-            timeout=10,
-        )
-        assert re.search(r"\d+ new runs imported.", home.text)
-        assert 'id="totals"' in home.text
-    output = server.output()
-    assert f"Runnerly on {server.url}/" in output
-    assert "Log in as admin@example.com with password demo-password" in output
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive(), f"importing {module} did not return"
+    assert "main" in imported or "celery" in imported  # it did import
+    assert capsys.readouterr().out == ""  # no "... on http://..." banner
+    if "flask_app" in imported:
+        close_database(imported["flask_app"])
 
 
-def test_dataservice_serves(server_process, tmp_path):
-    database = tmp_path / "data.db"
-    server = server_process(
-        python_command("-m", "chapter04.dataservice"),
-        env={"FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"},
-    )
-    response = requests.post(
-        f"{server.url}/users", json={"email": "ada@example.com"}, timeout=10
-    )
-    assert response.status_code == 201
-    assert requests.get(f"{server.url}/users", timeout=10).json() == [response.json()]
-    assert f"Data service on {server.url}/users" in server.output()
-    assert database.exists()
+def test_the_data_service_database_is_throwaway_unless_named(monkeypatch):
+    # Imported here: a module that served on import would hang the collection.
+    from chapter04.dataservice.__main__ import database_settings
+
+    monkeypatch.delenv("FLASK_SQLALCHEMY_DATABASE_URI", raising=False)
+    assert database_settings("/tmp/dataservice-x") == {
+        "SQLALCHEMY_DATABASE_URI": "sqlite:////tmp/dataservice-x/data.db"
+    }
+    # Named in the environment: no override, which would win over it.
+    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", "postgresql://db/runnerly")
+    assert database_settings("/tmp/dataservice-x") == {}

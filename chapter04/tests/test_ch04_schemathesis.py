@@ -183,7 +183,7 @@ def test_out_of_range_is_a_400_the_spec_agrees_with(client, path, body, message)
 
 
 def test_what_the_spec_accepts_the_service_accepts(client):
-    # 3.0 is an integer to JSON Schema; .test is a domain for tests and demos.
+    # 3.0 is an integer to JSON Schema; .test (special-use) is a domain too.
     body = {"email": "bob@runnerly.test", "max_hr": 190.0}
     response = client.post("/users", json=body)
     assert response.status_code == 201, response.json
