@@ -1,5 +1,6 @@
-"""Chapter 1, 'Understanding microservices', and chapter 12, 'What's next?'.
+"""Chapter 1, 'Understanding microservices', and chapter 12, 'What next?'.
 
-One tiny JSON service written five ways (WSGI, gevent, Twisted, Tornado,
-asyncio with aiohttp) and a benchmark that runs the five side by side.
+The smallest WSGI application; one tiny JSON service written six ways (WSGI,
+gevent, Twisted, Tornado, aiohttp, Sanic) and a benchmark that runs the six
+side by side; generators, coroutines and asyncio, the ideas underneath.
 """

@@ -31,7 +31,7 @@ async def handle(request: web.Request) -> web.Response:
 def make_app() -> web.Application:
     app = web.Application()
     # One route for every method and path: respond() routes, as for the
-    # other four servers, so 404 and 405 are JSON rather than aiohttp's text.
+    # other servers, so 404 and 405 are JSON rather than aiohttp's text.
     app.router.add_route("*", "/{tail:.*}", handle)
     return app
 
@@ -39,7 +39,7 @@ def make_app() -> web.Application:
 def main() -> None:
     port = listen_port()
     # run_app() turns SIGTERM and SIGINT into a graceful shutdown; no access
-    # log line per request, like the other four servers.
+    # log line per request, like the other servers.
     web.run_app(
         make_app(),
         host="127.0.0.1",

@@ -49,7 +49,7 @@ def main() -> None:
     from chapter01.wsgi_service import make_app
 
     port = listen_port()
-    # log=None: no access log line per request, like the other four servers.
+    # log=None: no access log line per request, like the other servers.
     server = NoDelayServer(("127.0.0.1", port), make_app("gevent"), log=None)
     # The signals only set an event, which main() waits for: stopping the
     # server from the handler itself could happen while start() is still

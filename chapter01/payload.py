@@ -1,8 +1,8 @@
 """Book: chapter 1, 'Implementing microservices with Python'.
 
-What every one of the five servers answers, kept apart from how they serve it.
+What every one of the six servers answers, kept apart from how they serve it.
 
-The five modules of this chapter differ only in their server model (one
+The six servers of this chapter differ only in their server model (one
 blocking thread, greenlets, callbacks, coroutines); each hands the method and
 the path of a request to :func:`respond` and writes back what it returns. So a
 difference a test or the benchmark sees is the server's, not the app's.

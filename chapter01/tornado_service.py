@@ -24,7 +24,7 @@ from chapter01.payload import banner, error, listen_port, respond
 class Api(tornado.web.RequestHandler):
     def prepare(self):
         # Called before get(), post()... for every request: respond() routes,
-        # as for the other four servers, and finish() skips the method.
+        # as for the other servers, and finish() skips the method.
         self.send(respond(self.request.method, self.request.path, "tornado"))
 
     def compute_etag(self):
@@ -45,7 +45,7 @@ class Api(tornado.web.RequestHandler):
 
 def make_app() -> tornado.web.Application:
     # log_function: no access log line per request (Tornado logs 4xx and 5xx
-    # by default), like the other four servers.
+    # by default), like the other servers.
     return tornado.web.Application([(r".*", Api)], log_function=lambda handler: None)
 
 

@@ -23,7 +23,7 @@ from chapter01.payload import banner, listen_port, respond
 
 class Api(resource.Resource):
     # A leaf answers for every path below it: respond() does the routing,
-    # as it does for the other four servers.
+    # as it does for the other servers.
     isLeaf = True
 
     def render(self, request):

@@ -46,7 +46,7 @@ class BacklogServer(WSGIServer):
 class QuietHandler(WSGIRequestHandler):
     def log_message(self, format, *args):
         # One stderr line per request would cost more than the request itself
-        # under the benchmark; the other four servers do not log either.
+        # under the benchmark; the other servers do not log either.
         pass
 
 

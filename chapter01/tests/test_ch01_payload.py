@@ -1,4 +1,4 @@
-"""Unit tests of what the five servers share: routing and the JSON bodies."""
+"""Unit tests of what the six servers share: routing and the JSON bodies."""
 
 import json
 from datetime import UTC, datetime, timedelta

@@ -1,4 +1,4 @@
-"""The five implementations, each started for real and queried over HTTP."""
+"""The six implementations, each started for real and queried over HTTP."""
 
 import os
 import signal
@@ -81,3 +81,16 @@ def test_stops_cleanly_on_sigterm_and_ctrl_c(service, signum):
     # Quietly: no traceback, no "KeyboardInterrupt" report from a hub or loop.
     assert "Interrupt" not in service.output()
     assert "Traceback" not in service.output()
+
+
+def test_every_service_module_is_started_here_and_benchmarked():
+    modules = {path.stem for path in (ROOT / "chapter01").glob("*_service.py")}
+    assert modules == {
+        "wsgi_service",
+        "gevent_service",
+        "twisted_service",
+        "tornado_service",
+        "aiohttp_service",
+        "sanic_service",
+    }
+    assert modules == {f"{name}_service" for name in IMPLEMENTATIONS}

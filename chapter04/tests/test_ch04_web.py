@@ -1,4 +1,8 @@
-"""The monolith's web UI through WebTest: real forms, CSRF tokens, redirects."""
+"""The monolith's web UI through WebTest: real forms, CSRF tokens, redirects.
+
+Logging in and out (views/account.py), the home page (views/home.py), the
+admin's users (views/users.py), the Strava connection (views/strava.py).
+"""
 
 from sqlalchemy import func, select
 
