@@ -1,6 +1,7 @@
 """The smallest WSGI application: called directly, then served for real."""
 
 import json
+import signal
 import time
 from wsgiref.util import setup_testing_defaults
 
@@ -31,3 +32,12 @@ def test_wsgiref_serves_it(server_process):
     assert response.headers["Content-Type"] == "application/json"
     assert set(response.json()) == {"time"}
     assert f"{server.url}/" in server.output()
+
+
+def test_ctrl_c_stops_it_quietly(server_process):
+    server = server_process(python_command("-m", "chapter01.hello_wsgi"))
+
+    server.process.send_signal(signal.SIGINT)
+
+    assert server.process.wait(timeout=10) == 0
+    assert "Traceback" not in server.output()
