@@ -25,7 +25,9 @@ each server gets a free port instead, and ``127.0.0.1:5000`` or
 benchmarks for a short run.
 
 What the runner needs and a reader does not see, a README says in HTML
-comments (Sybil's ``<!-- skip: next -->`` is one):
+comments. Sybil's own ``<!-- skip: next -->`` (or ``skip: start`` ...
+``skip: end``) leaves out what cannot run here, or what the suite runs
+elsewhere already; the prose says which. This runner adds:
 
 ``<!-- needs: redis -->``, ``<!-- needs: rabbitmq -->``
     Start that service (once for the run: the fixture of :data:`SERVICES`)
@@ -77,8 +79,9 @@ FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 # Below pytest's own timeout (300 s), so the failure says which command hung.
 ONE_SHOT_TIMEOUT = 120
 SERVER_START_TIMEOUT = 30
-# Commands that change the terminal itself run in it, not in a job.
-SHELL_STATE = re.compile(r"^(export|cd|unset|source|\.|set|alias)\b|^\w+=\S*$")
+# Commands that change the terminal itself, or name its jobs (``kill %1``), run
+# in it, not in a job of their own.
+SHELL_STATE = re.compile(r"^(export|cd|unset|source|\.|set|alias|kill)\b|^\w+=\S*$")
 MARK = "__readme_runner__"
 # Shell variables set (``name=...``, ``export name=...``) and used (``$name``).
 ASSIGNMENT = re.compile(
@@ -177,8 +180,13 @@ class Terminal:
         status = self._answer(timeout, lambda: output.read_text(errors="replace"))
         return status, output.read_text(errors="replace")
 
-    def start(self, command: str, env: dict[str, str]) -> Job:
-        """Start ``command`` as a background job with ``env`` exported."""
+    def start(self, command: str, env: dict[str, str], job: bool = True) -> Job:
+        """Start ``command`` in the background with ``env`` exported.
+
+        ``job=False`` is for a server, which a reader runs in the foreground:
+        it takes no job number, so the reader's ``kill %1`` names their own
+        first background job, as in their terminal.
+        """
         script, log, status = self._script(command), self._path("log"), self._path("rc")
         exports = " ".join(
             f"{name}={shlex.quote(value)}" for name, value in env.items()
@@ -188,7 +196,7 @@ class Terminal:
         self._send(
             f"{{ set +m; export {exports}; source {script}; echo $? > {status}; }}"
             f" > {log} 2>&1 < /dev/null &\n"
-            f'echo "{MARK} $!"'
+            f'echo "{MARK} $!"' + ("" if job else "; disown")
         )
         return Job(command, self._answer(10, lambda: ""), log, status)
 
@@ -290,7 +298,7 @@ class ShellSession:
         background = command.endswith("&")
         command = command.removesuffix("&").strip()
         job = self.terminal.start(
-            command, {"PORT": str(port), "FLASK_RUN_PORT": str(port)}
+            command, {"PORT": str(port), "FLASK_RUN_PORT": str(port)}, job=background
         )
         if background:
             self.background.append(job)

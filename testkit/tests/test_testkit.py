@@ -198,6 +198,15 @@ def test_a_background_command_that_failed_is_reported_next(session):
         session.check("echo next", "next")
 
 
+@pytest.mark.integration
+def test_kill_names_the_terminal_s_jobs(session, tmp_path):
+    # A server runs in the foreground of a reader's terminal: no job number.
+    session.run("python -m http.server --bind 127.0.0.1 $PORT")
+    session.run("sleep 60 &")
+    session.run("kill %1")
+    assert eventually(lambda: readme._processes(pgid=session.background[0].pgid) == [])
+
+
 def test_wait_for_retries_until_the_command_succeeds(session, tmp_path):
     ready = tmp_path / "ready"
     session.run(f"sleep 0.3 && touch {ready} &")
