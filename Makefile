@@ -6,8 +6,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null)
 
-# What the suite starts for real: nginx with Lua, Redis, RabbitMQ, Chromium.
-APT_PACKAGES := curl nginx libnginx-mod-http-lua redis-server rabbitmq-server chromium
+# What the suite starts for real: nginx with Lua, Redis, RabbitMQ, Chromium,
+# Prometheus (with promtool); jq reads JSON in chapter 06's README.
+APT_PACKAGES := curl jq nginx libnginx-mod-http-lua redis-server rabbitmq-server \
+	chromium prometheus
 
 # The suite runs on every core (pytest-xdist), a test file per worker at a
 # time, so a README's blocks stay in order in one terminal.

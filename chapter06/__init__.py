@@ -1,0 +1,1 @@
+"""Chapter 6, Monitoring Your Services: logs, metrics, traces of Runnerly."""

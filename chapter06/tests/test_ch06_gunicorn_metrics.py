@@ -1,0 +1,81 @@
+"""``/metrics`` under gunicorn with 2 workers: every worker's requests count."""
+
+import re
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from prometheus_client import CollectorRegistry
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from testkit.prometheus import promtool
+
+USERS = {"route": "/users", "method": "GET", "status": "200"}
+
+
+def per_worker(metrics_dir, tmp_path) -> dict[str, float]:
+    """``GET /users`` answered by each worker, read from its own file alone."""
+    counts = {}
+    for counter_file in metrics_dir.glob("counter_*.db"):
+        pid = counter_file.stem.removeprefix("counter_")
+        alone = tmp_path / f"worker-{pid}"
+        alone.mkdir(exist_ok=True)
+        shutil.copy(counter_file, alone)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=str(alone))
+        counts[pid] = registry.get_sample_value("http_requests_total", USERS) or 0.0
+    return {pid: count for pid, count in counts.items() if count}
+
+
+def scraped_total(url: str) -> float:
+    text = requests.get(f"{url}/metrics", timeout=10).text
+    line = 'http_requests_total{method="GET",route="/users",status="200"} '
+    match = re.search(rf"^{re.escape(line)}(\S+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def get_users(url: str) -> None:
+    # A new connection each time: the kernel hands it to either worker.
+    assert requests.get(f"{url}/users", timeout=10).status_code == 200
+
+
+def test_requests_spread_over_workers_all_counted(metered_service, tmp_path):
+    url = metered_service.url
+    sent = 0
+    deadline = time.monotonic() + 30
+    # Concurrent requests: while one worker answers, the other takes the
+    # next. Until both have answered some (bounded).
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        while len(per_worker(metered_service.metrics_dir, tmp_path)) < 2:
+            assert time.monotonic() < deadline, "one worker answered everything"
+            list(pool.map(get_users, [url] * 20))
+            sent += 20
+    workers = per_worker(metered_service.metrics_dir, tmp_path)
+    assert len(workers) == 2
+    assert sum(workers.values()) == sent
+    # Whichever worker answers the scrape, it shows the sum of both.
+    assert scraped_total(url) == sent
+    assert scraped_total(url) == sent
+
+
+def test_one_series_per_live_worker_for_system_gauges(metered_service):
+    # Both workers report themselves once they have served a request; the
+    # master (which serves none) does not appear.
+    pids: set[str] = set()
+    deadline = time.monotonic() + 30
+    while len(pids) < 2 and time.monotonic() < deadline:
+        get_users(metered_service.url)
+        text = requests.get(f"{metered_service.url}/metrics", timeout=10).text
+        pids = set(re.findall(r'^worker_threads\{pid="(\d+)"\}', text, re.MULTILINE))
+    assert len(pids) == 2
+    assert str(metered_service.process.pid) not in pids
+
+
+def test_promtool_accepts_the_combined_output(metered_service):
+    get_users(metered_service.url)
+    requests.get(f"{metered_service.url}/users/12", timeout=10)
+    text = requests.get(f"{metered_service.url}/metrics", timeout=10).text
+    assert "http_request_duration_seconds_bucket" in text
+    result = promtool("check", "metrics", input=text)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,194 @@
+"""Logs with extra fields, as GELF and JSON lines, followed across two processes.
+
+The services are real processes (``python -m chapter06.logged_service``),
+the GELF receiver runs in the test, so the test reads what arrived.
+"""
+
+import json
+import logging
+import sqlite3
+
+import pytest
+import requests
+
+from chapter06.gelf_receiver import GelfReceiver
+from chapter06.logged_service import create_app
+from chapter06.request_logs import RequestLogs
+from testkit.servers import ServerProcess, python_command
+
+SERVICE = python_command("-m", "chapter06.logged_service")
+
+
+class Records(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@pytest.fixture
+def app():
+    app = create_app("testing")
+    yield app
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_every_request_logs_one_record_with_its_fields(app):
+    records = Records()
+    RequestLogs.add_handler(app, records)
+    client = app.test_client()
+    client.post(
+        "/users", json={"email": "ann@runnerly.test"}, headers={"X-Request-ID": "r1"}
+    )
+    client.get("/users/1/runs", headers={"X-Request-ID": "r2"})
+    client.post("/users", json=[], headers={"X-Request-ID": "r3"})
+    fields = [
+        (r.getMessage(), r.service, r.request_id, r.status, getattr(r, "user_id", None))
+        for r in records.records
+    ]
+    assert fields == [
+        ("POST /users 201", "data", "r1", 201, None),
+        ("GET /users/1/runs 200", "data", "r2", 200, 1),
+        ("POST /users 400", "data", "r3", 400, None),
+    ]
+    assert all(r.duration_ms >= 0 for r in records.records)
+
+
+def test_json_lines_on_stdout_when_chosen(capsys):
+    app = create_app("testing", LOG_FORMAT="json")
+    app.test_client().get("/users/7", headers={"X-Request-ID": "j1"})
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+    [line] = capsys.readouterr().out.splitlines()
+    record = json.loads(line)
+    assert record["message"] == "GET /users/7 404"
+    assert record["level"] == "INFO"
+    assert (record["request_id"], record["user_id"], record["status"]) == ("j1", 7, 404)
+    assert record["service"] == "data"
+
+
+def test_text_lines_by_default(capsys):
+    app = create_app("testing")
+    app.test_client().get("/users", headers={"X-Request-ID": "t1"})
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+    assert capsys.readouterr().out.endswith(" INFO [data t1] GET /users 200\n")
+
+
+def test_an_unknown_log_format_is_refused():
+    with pytest.raises(ValueError, match="LOG_FORMAT is text or json, not 'xml'"):
+        create_app("testing", LOG_FORMAT="xml")
+
+
+@pytest.fixture
+def receiver():
+    with GelfReceiver(echo=False) as receiver:
+        yield receiver
+
+
+def start(env: dict) -> ServerProcess:
+    return ServerProcess(SERVICE, env=env).start()
+
+
+@pytest.mark.integration
+def test_one_request_followed_across_two_processes(receiver, tmp_path):
+    gelf = {"FLASK_GELF_PORT": str(receiver.udp_port)}
+    database = tmp_path / "data.db"
+    data = start(
+        {
+            **gelf,
+            "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            # Small chunks: the traceback below travels in several.
+            "FLASK_GELF_CHUNK_SIZE": "300",
+        }
+    )
+    dashboard = start(
+        {
+            **gelf,
+            "FLASK_SERVICE_NAME": "dashboard",
+            "FLASK_PEER_URL": data.url,
+            "FLASK_LOG_FORMAT": "json",
+        }
+    )
+    try:
+        user = {"email": "ann@runnerly.test"}
+        assert requests.post(f"{data.url}/users", json=user, timeout=5).ok
+        response = requests.get(
+            f"{dashboard.url}/dashboard/1",
+            headers={"X-Request-ID": "follow-me"},
+            timeout=5,
+        )
+        assert response.json() == {
+            "user": "ann@runnerly.test",
+            "runs": 0,
+            "distance": 0,
+        }
+        assert response.headers["X-Request-ID"] == "follow-me"
+        records = receiver.wait_for(4, request_id="follow-me")
+        seen = sorted((r["_service"], r["short_message"]) for r in records)
+        assert seen == [
+            ("dashboard", "GET /dashboard/1 200"),
+            ("dashboard", "dashboard of user 1"),
+            ("data", "GET /users/1 200"),
+            ("data", "GET /users/1/runs 200"),
+        ]
+        assert {r["_user_id"] for r in records} == {1}
+        assert all(r["_duration_ms"] >= 0 for r in records if "_status" in r)
+        # The same records, as JSON lines on the dashboard's stdout.
+        lines = [
+            json.loads(line)
+            for line in dashboard.output().splitlines()
+            if line.startswith("{")
+        ]
+        assert {"dashboard of user 1", "GET /dashboard/1 200"} <= {
+            line["message"] for line in lines if line.get("request_id") == "follow-me"
+        }
+
+        # The database breaks: an unhandled error, its traceback sent whole.
+        connection = sqlite3.connect(database)
+        connection.execute("DROP TABLE runs")
+        connection.close()
+        broken = requests.get(
+            f"{data.url}/users/1/runs", headers={"X-Request-ID": "broken"}, timeout=5
+        )
+        assert broken.status_code == 500
+        assert broken.json()["status"] == 500
+        [error] = receiver.wait_for(level="3", request_id="broken")
+        assert error["short_message"] == "Exception on /users/1/runs [GET]"
+        assert error["full_message"].startswith("Traceback (most recent call last):")
+        # Down to its end: the exception, then SQLAlchemy's notes on it.
+        text = error["full_message"]
+        assert "sqlite3.OperationalError: no such table: runs" in text
+        assert text.splitlines()[-1].startswith("(Background on this error at: ")
+        assert receiver.stats()["chunked messages"] >= 1
+    finally:
+        dashboard.stop()
+        data.stop()
+
+
+@pytest.mark.integration
+def test_a_peer_down_is_a_502_logged_with_the_request_id(receiver, free_port):
+    dashboard = start(
+        {
+            "FLASK_GELF_PORT": str(receiver.udp_port),
+            "FLASK_PEER_URL": f"http://127.0.0.1:{free_port}",
+            "FLASK_PEER_RETRIES": "0",
+        }
+    )
+    try:
+        response = requests.get(
+            f"{dashboard.url}/dashboard/1", headers={"X-Request-ID": "down"}, timeout=5
+        )
+        assert response.status_code == 502
+        assert response.json() == {
+            "status": 502,
+            "message": "the data service did not answer",
+        }
+        assert receiver.wait_for(
+            short_message="GET /dashboard/1 502", request_id="down"
+        )
+    finally:
+        dashboard.stop()

@@ -1,0 +1,55 @@
+"""A real Prometheus scrapes the service under gunicorn; its API answers."""
+
+import math
+from pathlib import Path
+
+import requests
+
+RULES = Path(__file__).resolve().parent.parent / "prometheus" / "alerts.yml"
+
+
+def test_prometheus_scrapes_counts_and_latency_with_our_rules(
+    metered_service, prometheus
+):
+    url = metered_service.url
+    for _ in range(12):
+        assert requests.get(f"{url}/users", timeout=10).status_code == 200
+    requests.get(f"{url}/users/42", timeout=10)  # a 404
+    server = prometheus(
+        {"dataservice": [f"127.0.0.1:{metered_service.port}"]}, rule_files=[RULES]
+    )
+
+    up = server.wait_for('up{job="dataservice"} == 1')
+    assert up[0]["metric"]["instance"] == f"127.0.0.1:{metered_service.port}"
+    # Our alerting rules are loaded; the service answers: TargetDown is not
+    # even pending.
+    groups = server.api("rules")["groups"]
+    names = {rule["name"] for group in groups for rule in group["rules"]}
+    assert names == {"HighErrorRatio", "HighLatency", "TargetDown"}
+    assert server.query('ALERTS{alertname="TargetDown"}') == []
+
+    # Both workers' requests, added up by /metrics, as Prometheus stored them.
+    total = server.wait_for(
+        'http_requests_total{job="dataservice",route="/users",status="200"}'
+    )
+    assert float(total[0]["value"][1]) == 12
+    missing = server.query('http_requests_total{route="/users/<int:user_id>"}')
+    assert [sample["metric"]["status"] for sample in missing] == ["404"]
+
+    # rate() needs two scrapes that saw requests between them: send more.
+    quantile = (
+        "histogram_quantile(0.5, sum by (le) "
+        '(rate(http_request_duration_seconds_bucket{route="/users"}[1m])))'
+    )
+    result = []
+    for _ in range(60):
+        requests.get(f"{url}/users", timeout=10)
+        result = [
+            sample
+            for sample in server.wait_for(quantile, timeout=0.5)
+            if math.isfinite(float(sample["value"][1]))
+        ]
+        if result:
+            break
+    assert result, "no latency quantile"
+    assert 0 < float(result[0]["value"][1]) <= 10  # within the buckets

@@ -1,0 +1,180 @@
+"""Tracing: one trace across two real processes, to our OTLP receiver."""
+
+import time
+
+import pytest
+import requests
+from google.protobuf import json_format
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+)
+
+from chapter06.otlp_receiver import create_app
+from testkit.servers import LiveServer, ServerProcess, python_command
+
+SERVICE = python_command("-m", "chapter06.logged_service")
+
+
+@pytest.fixture
+def collector():
+    app = create_app()
+    with LiveServer(app) as server:
+        yield server, app.extensions["otlp_receiver"]
+
+
+def wait_for_spans(spans: list, count: int, timeout: float = 15.0) -> list:
+    deadline = time.monotonic() + timeout
+    while len(spans) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return list(spans)
+
+
+@pytest.mark.integration
+def test_one_trace_across_two_processes(collector):
+    server, spans = collector
+    traced = {"FLASK_OTLP_ENDPOINT": server.url}
+    data = ServerProcess(SERVICE, env=traced).start()
+    dashboard = ServerProcess(
+        SERVICE,
+        env={**traced, "FLASK_SERVICE_NAME": "dashboard", "FLASK_PEER_URL": data.url},
+    ).start()
+    try:
+        user = {"email": "ann@runnerly.test"}
+        assert requests.post(f"{data.url}/users", json=user, timeout=5).ok
+        response = requests.get(
+            f"{dashboard.url}/dashboard/1",
+            headers={"X-Request-ID": "trace-me"},
+            timeout=5,
+        )
+        assert response.ok
+        # POST /users, then the dashboard's request, its two calls, their two
+        # requests on the data service.
+        found = wait_for_spans(spans, 6)
+    finally:
+        dashboard.stop()
+        data.stop()
+    [root] = [
+        s
+        for s in found
+        if s["attributes"].get("request.id") == "trace-me"
+        and s["service"] == "dashboard"
+    ]
+    assert (root["kind"], root["name"]) == ("SERVER", "GET /dashboard/<int:user_id>")
+    trace = [s for s in found if s["trace_id"] == root["trace_id"]]
+    by_id = {s["span_id"]: s for s in trace}
+    calls = [s for s in trace if s["kind"] == "CLIENT"]
+    served = [s for s in trace if s["service"] == "data"]
+    assert len(trace) == 5 and len(calls) == 2 and len(served) == 2
+    assert root["parent_span_id"] is None
+    for call in calls:
+        assert call["service"] == "dashboard"
+        assert call["parent_span_id"] == root["span_id"]
+    # Each span of the data service is the child of a call of the dashboard:
+    # the traceparent header carried the caller's span across processes.
+    assert {by_id[s["parent_span_id"]]["span_id"] for s in served} == {
+        c["span_id"] for c in calls
+    }
+    assert sorted(s["name"] for s in served) == [
+        "GET /users/<int:user_id>",
+        "GET /users/<int:user_id>/runs",
+    ]
+    assert all(s["attributes"]["request.id"] == "trace-me" for s in served)
+    # A trace of its own for the request before.
+    [post] = [s for s in found if s["name"] == "POST /users"]
+    assert post["trace_id"] != root["trace_id"]
+    got = requests.get(
+        f"{server.url}/spans", params={"trace_id": root["trace_id"]}, timeout=5
+    )
+    assert len(got.json()) == 5
+
+
+def test_json_bodies_are_read_too():
+    export = {
+        "resourceSpans": [
+            {
+                "resource": {
+                    "attributes": [
+                        {"key": "service.name", "value": {"stringValue": "s"}}
+                    ]
+                },
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            {
+                                "traceId": "AAECAwQFBgcICQoLDA0ODw==",
+                                "spanId": "AAECAwQFBgc=",
+                                "name": "work",
+                                "kind": "SPAN_KIND_INTERNAL",
+                                "attributes": [
+                                    {"key": "n", "value": {"intValue": "3"}},
+                                    {
+                                        "key": "l",
+                                        "value": {
+                                            "arrayValue": {
+                                                "values": [{"boolValue": True}]
+                                            }
+                                        },
+                                    },
+                                ],
+                            }
+                        ]
+                    }
+                ],
+            }
+        ]
+    }
+    app = create_app()
+    assert app.test_client().post("/v1/traces", json=export).json == {}
+    [span] = app.test_client().get("/spans?service=s").json
+    assert span["trace_id"] == "000102030405060708090a0b0c0d0e0f"
+    assert span["span_id"] == "0001020304050607"
+    assert span["parent_span_id"] is None
+    assert (span["name"], span["kind"]) == ("work", "INTERNAL")
+    assert span["attributes"] == {"n": 3, "l": [True]}
+
+
+def protobuf_of(export: dict) -> bytes:
+    return json_format.ParseDict(
+        export, ExportTraceServiceRequest()
+    ).SerializeToString()
+
+
+@pytest.mark.parametrize(
+    "body, headers, status, message",
+    [
+        (b"\xff\xff", {"Content-Type": "application/x-protobuf"}, 400, None),
+        (b"{", {"Content-Type": "application/json"}, 400, None),
+        (b'{"resourceSpans": 3}', {"Content-Type": "application/json"}, 400, None),
+        (b"[" * 100_000, {"Content-Type": "application/json"}, 400, None),
+        (
+            b"x",
+            {"Content-Type": "text/plain"},
+            415,
+            "Send application/x-protobuf or application/json.",
+        ),
+        (
+            b"x",
+            {"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"},
+            415,
+            "Compressed bodies are not supported here.",
+        ),
+    ],
+)
+def test_a_bad_body_is_a_clear_json_error(body, headers, status, message):
+    app = create_app()
+    response = app.test_client().post("/v1/traces", data=body, headers=headers)
+    message = message or "Not an OTLP ExportTraceServiceRequest."
+    assert (response.status_code, response.json) == (
+        status,
+        {"status": status, "message": message},
+    )
+    assert app.extensions["otlp_receiver"] == []
+
+
+def test_an_empty_export_is_fine():
+    app = create_app()
+    response = app.test_client().post(
+        "/v1/traces", data=protobuf_of({}), content_type="application/x-protobuf"
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "application/x-protobuf"
