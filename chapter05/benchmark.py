@@ -12,20 +12,25 @@ what the chapter's techniques buy, and prints one table:
 
 The servers run in threads of this process, on 127.0.0.1. ``SMOKE_TEST=1``
 makes it a run of about a second. Numbers depend on the machine; compare rows
-of one run, not runs.
+of one run, not runs. ``--svg chart.svg`` also draws the table as bar charts
+(``benchmark.svg`` beside this file is the README's table, drawn).
 """
 
+import argparse
 import gzip
 import json
 import os
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
+from xml.sax.saxutils import escape
 
 import requests
 import trustme
@@ -248,13 +253,84 @@ def pooling_savings(rows: list[tuple]) -> str:
     )
 
 
-def main() -> None:
+# One chart per section and unit: (heading, section, figure: 2 bytes, 3 ms).
+CHARTS = (
+    ("connections: ms per call", "connections", 3),
+    ("payloads: bytes", "payload", 2),
+    ("payloads: ms to encode then decode", "payload", 3),
+    ("cache: ms per call", "cache", 3),
+)
+
+
+def chart(rows: list[tuple], note: str) -> str:
+    """The table as horizontal bar charts, one per section and unit, in SVG.
+
+    Every chart here is "less is better". Written out by hand, so the same
+    table gives the same file, byte for byte; ``note`` goes on top.
+
+    >>> svg = chart([("cache", "full 200", 900, 2.5)], "one call")
+    >>> svg.startswith("<svg") and ">full 200</text>" in svg and ">2.500</text>" in svg
+    True
+    """
+    width, left, room, line = 640, 210, 360, 20
+    out = [f'<text x="10" y="26" class="note">{escape(note)} (less is better)</text>']
+    y = 26
+    for heading, section, figure in CHARTS:
+        chosen = [row for row in rows if row[0] == section]
+        if not chosen:
+            continue
+        y += 30
+        out.append(f'<text x="10" y="{y}" class="heading">{escape(heading)}</text>')
+        top = max(row[figure] for row in chosen) or 1
+        for row in chosen:
+            y += line
+            length = row[figure] / top * room
+            value = f"{row[figure]:.3f}" if figure == 3 else str(row[figure])
+            out += [
+                f'<text x="{left - 8}" y="{y}" class="label">{escape(row[1])}</text>',
+                f'<rect x="{left}" y="{y - 12}" width="{length:.1f}" height="14"/>',
+                f'<text x="{left + length + 6:.1f}" y="{y}">{value}</text>',
+            ]
+    height = y + 14
+    return "\n".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
+            f'height="{height}" viewBox="0 0 {width} {height}" '
+            f'font-family="sans-serif" font-size="12">',
+            "<style>.note{fill:#555}.heading{font-weight:bold}"
+            ".label{text-anchor:end}rect{fill:#2f855a}</style>",
+            # Its own background: the chart stays readable on a dark page.
+            f'<rect width="{width}" height="{height}" style="fill:#fff"/>',
+            *out,
+            "</svg>",
+            "",
+        ]
+    )
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m chapter05.benchmark",
+        description="Measure pooling, payload formats and HTTP caching; print a table.",
+    )
+    parser.add_argument(
+        "--svg", type=Path, help="also draw the table as bar charts in this SVG file"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     smoke = os.environ.get("SMOKE_TEST") == "1"
     calls, run_count, rounds = (30, 100, 30) if smoke else (1000, 1000, 300)
-    print(f"{calls} HTTP calls per row, {run_count} runs per payload")
+    note = f"{calls} HTTP calls per row, {run_count} runs per payload"
+    print(note)
     rows = run(calls, run_count, rounds)
     print(table(rows))
     print(pooling_savings(rows))
+    if args.svg:
+        args.svg.write_text(chart(rows, note), encoding="utf-8")
+        print(f"chart: {args.svg}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ its parts, and none looks at a speed.
 import asyncio
 import math
 import os
+import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -16,6 +18,9 @@ from chapter01.wsgi_service import make_app
 from testkit.ports import free_port
 
 NAN = float("nan")
+SVG = "{http://www.w3.org/2000/svg}"
+README = Path(benchmark.__file__).parent / "README.md"
+CHART = Path(benchmark.__file__).parent / "benchmark.svg"
 has_proc = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="reads Linux's /proc"
 )
@@ -246,3 +251,62 @@ def test_a_server_that_cannot_start_is_reported(capsys, monkeypatch):
     error = capsys.readouterr().err
     assert "chapter01.nonexistent_service exited with 1" in error
     assert "No module named chapter01.nonexistent_service" in error
+
+
+def readme_run() -> tuple[list[str], list[tuple[str, ...]]]:
+    """The notes and the rows of the table the README shows."""
+    text = README.read_text()
+    [block] = re.findall(r"```text\n(# .*?)```", text, re.S)
+    notes = [line[2:] for line in block.splitlines() if line.startswith("# ")]
+    return notes, [tuple(cells) for cells in rows(block).values()]
+
+
+def test_the_chart_draws_each_figure_to_scale():
+    table_rows = [
+        ("wsgi", "1000", "2.00", "3.00", "100", "0"),
+        ("sanic", "4000", "0.50", "1.00", "n/a", "0"),
+    ]
+    svg = ElementTree.fromstring(benchmark.chart(table_rows, ["the machine"]))
+    bars = [float(bar.get("width")) for bar in svg.iter(SVG + "rect")][1:]
+    # requests/s, latency, CPU time (unknown for sanic: no bar).
+    assert bars == [110.0, 440.0, 440.0, 110.0, 440.0]
+    texts = [text.text for text in svg.iter(SVG + "text")]
+    assert texts[0] == "the machine"
+    assert texts.count("n/a") == 1
+
+
+def test_svg_writes_the_chart_where_asked_and_only_then(monkeypatch, tmp_path):
+    async def quiet(servers, rounds, duration, concurrency):
+        one = benchmark.Slice(1.0, [0.001, 0.002], cpu_seconds=0.001)
+        return [benchmark.Result(server.name, [one]) for server in servers]
+
+    monkeypatch.setattr(
+        benchmark, "start_all", lambda names: list(map(FakeServer, names))
+    )
+    monkeypatch.setattr(benchmark, "stop_all", lambda servers: None)
+    monkeypatch.setattr(benchmark, "run_rounds", quiet)
+    monkeypatch.chdir(tmp_path)
+
+    assert benchmark.main(["--rounds", "1"]) == 0
+    assert list(tmp_path.iterdir()) == []
+
+    assert benchmark.main(["--rounds", "1", "--svg", "run.svg"]) == 0
+    svg = (tmp_path / "run.svg").read_text()
+    assert all(f">{name}</text>" in svg for name in benchmark.IMPLEMENTATIONS)
+
+
+def test_the_readme_chart_is_the_readme_table():
+    # benchmark.svg, which the README shows, draws the README's table: the
+    # two cannot drift. After a new run, paste its table into the README and
+    # write benchmark.svg from the run (--svg) or from the README:
+    # python -c "from chapter01.tests.test_ch01_benchmark import draw; draw()"
+    notes, table_rows = readme_run()
+    assert [row[0] for row in table_rows] == list(benchmark.IMPLEMENTATIONS)
+    assert CHART.read_text() == benchmark.chart(table_rows, notes)
+    assert "![" in README.read_text() and "(benchmark.svg)" in README.read_text()
+
+
+def draw() -> None:
+    """Write benchmark.svg from the README's table."""
+    notes, table_rows = readme_run()
+    CHART.write_text(benchmark.chart(table_rows, notes), encoding="utf-8")

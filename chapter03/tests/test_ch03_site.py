@@ -1,20 +1,37 @@
-"""The repository's site (docs/) builds with -W, one page per README.
+"""The repository's site (docs/) builds with -W, and a reader can use it.
 
 Book: chapter 3, "Continuous Integration" > "ReadTheDocs": here the site
-``make docs`` builds. This test, the suite's one build of it, does the same
-into a temporary folder and checks that every chapter README that exists
-became a page, with no link left pointing at a file the site does not have.
+``make docs`` builds. The suite builds it once per session (the ``site``
+fixture), as ``make docs`` does but into a temporary folder, then checks
+the build's files (every README a page, every file a README links to a
+highlighted page) and drives it in Chromium, served over loopback: the
+chapter 04 diagram drawn, tables that fit a 1200-pixel window, the search,
+nothing loaded from outside the site, no internal link that dangles.
 """
 
+import hashlib
 import html
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.error import HTTPError
+from urllib.parse import urldefrag, urljoin
+from urllib.request import urlopen
 
 import pytest
 
+from testkit.browser import chromium_page
+from testkit.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
+MERMAID = ROOT / "docs" / "_static" / "mermaid"
+# The vendored Mermaid: `npm pack mermaid@12.3.0`, package/dist/mermaid.min.js.
+MERMAID_VERSION = "12.3.0"
+MERMAID_SHA256 = "336df803d87a38b70a01e736e666c8f7601d2ce42f5e47c8fafe5d721074b9a3"
+LINK = re.compile(r"(!?)\[[^\]]*\]\(([^)\s]+)\)")
+SERVICES = ("Dashboard", "Data service", "Strava worker", "Token service")
 
 
 def existing_readmes() -> dict[str, Path]:
@@ -29,24 +46,223 @@ def first_heading(readme: Path) -> str:
     return heading[1].strip()
 
 
-@pytest.mark.slow
-def test_the_site_has_a_page_per_readme(tmp_path):
+def linked_files(readme: Path) -> set[Path]:
+    """The repository's files (not READMEs, not images) a README links to."""
+    text = re.sub(
+        r"^```.*?^```", "", readme.read_text(encoding="utf-8"), flags=re.M | re.S
+    )
+    found = set()
+    for image, target in LINK.findall(text):
+        if image or re.match(r"^[a-z]+:|#", target):
+            continue
+        path = (readme.parent / target.partition("#")[0]).resolve()
+        if path.is_file() and path.name != "README.md" and path.is_relative_to(ROOT):
+            found.add(path)
+    return found
+
+
+def page_text(page: Path) -> str:
+    """A page's text, line numbers and tags dropped, with no white space at all."""
+    text = re.sub(r'<span class="linenos">[^<]*</span>', "", page.read_text())
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The site, built once per session as ``make docs`` builds it."""
+    out = tmp_path_factory.mktemp("site")
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q",
-         "-b", "html", "docs", str(tmp_path)],
+         "-b", "html", "docs", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+@pytest.fixture
+def served(site, server_process) -> str:
+    """The built site over HTTP on 127.0.0.1: its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "http.server", str(port),
+               "--bind", "127.0.0.1", "--directory", str(site)]  # fmt: skip
+    return server_process(command, port=port).url + "/"
+
+
+def test_the_vendored_mermaid_is_the_pinned_release():
+    script = (MERMAID / "mermaid.min.js").read_bytes()
+    assert hashlib.sha256(script).hexdigest() == MERMAID_SHA256
+    assert f'version:"{MERMAID_VERSION}"'.encode() in script
+    assert "MIT License" in (MERMAID / "LICENSE").read_text()
+    conf = (ROOT / "docs" / "conf.py").read_text()
+    assert f'MERMAID_VERSION = "{MERMAID_VERSION}"' in conf
+
+
+@pytest.mark.slow
+def test_the_site_has_a_page_per_readme(site):
     readmes = existing_readmes()
     assert {"chapter03", "fakestrava"} <= set(readmes)
-    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    index = (site / "index.html").read_text(encoding="utf-8")
     for name, readme in readmes.items():
-        page = tmp_path / "chapters" / f"{name}.html"
+        page = site / "chapters" / f"{name}.html"
         assert page.exists(), f"{readme} has no page"
         text = page.read_text(encoding="utf-8")
         title = re.search(r"<title>(.*?)</title>", text, re.S)[1]
         plain_heading = re.sub(r"[`*_]", "", first_heading(readme))
         assert html.unescape(title).startswith(plain_heading)
         assert f'href="chapters/{name}.html"' in index
-        # Links to files became paths (or source URLs); none dangles.
-        assert not re.search(r'href="(?!https?:|#)[^"]*\.(py|md|ini|cfg)"', text)
+        # Links to files became links to pages of the site.
+        assert not re.search(r'href="(?!https?:|#)[^"]*\.(py|md|ini|cfg|ya?ml)"', text)
+
+
+@pytest.mark.slow
+def test_every_file_a_readme_links_to_is_a_highlighted_page(site):
+    for name, readme in existing_readmes().items():
+        chapter_page = site / "chapters" / f"{name}.html"
+        hrefs = set(re.findall(r'href="([^"#]+)', chapter_page.read_text()))
+        for path in linked_files(readme):
+            shown = path.relative_to(ROOT).as_posix()
+            if shown == "docs/index.md":
+                continue  # the site's own home page
+            href = f"../files/{shown}.html"
+            assert href in hrefs, f"{name}: no link to {shown}'s page"
+            page = (chapter_page.parent / href).resolve()
+            text = page.read_text(encoding="utf-8")
+            assert '<div class="highlight' in text, f"{shown} is not highlighted"
+            # The whole file is on its page (white space aside).
+            source = re.sub(r"\s+", "", path.read_text(encoding="utf-8"))
+            assert source in page_text(page), f"{shown}'s page lacks its text"
+            assert f'href="{Path(href).name}"' not in text  # no self-link
+
+
+@pytest.mark.e2e
+def test_the_split_diagram_is_drawn(served):
+    with chromium_page() as page:
+        page.goto(served + "chapters/chapter04.html")
+        diagram = page.locator("pre.mermaid svg")
+        diagram.wait_for()
+        drawn = diagram.text_content()
+        for service in SERVICES:
+            assert service in drawn
+        assert "flowchart" not in page.locator("pre.mermaid").inner_text()
+
+
+@pytest.mark.e2e
+def test_the_diagram_is_drawn_from_a_file_too(site):
+    # What `make docs` prints: open docs/_build/html/index.html. A page from
+    # a file may load no ES module; the vendored script is a classic one.
+    with chromium_page() as page:
+        page.goto((site / "chapters" / "chapter04.html").as_uri())
+        page.locator("pre.mermaid svg").wait_for()
+        assert "Data service" in page.locator("pre.mermaid svg").text_content()
+
+
+TABLES = """() => [...document.querySelectorAll("table")].map(table => {
+    const box = table.parentElement.getBoundingClientRect();
+    const own = table.getBoundingClientRect();
+    return {text: table.rows[0].innerText, width: own.width, right: own.right,
+            room: Math.min(box.right, innerWidth) - own.left};
+})"""
+# For each word of the sidebar's title, how many lines it spans.
+TITLE_WORDS = """() => {
+    const node = document.querySelector(".sidebar-brand-text").firstChild;
+    const spans = [];
+    for (const word of node.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        spans.push([word[0], tops.size]);
+    }
+    return spans;
+}"""
+
+
+@pytest.mark.e2e
+def test_tables_fit_the_window_at_1200_pixels(served):
+    with chromium_page() as page:
+        page.set_viewport_size({"width": 1200, "height": 900})
+        page.goto(served + "index.html")
+        for word, lines in page.evaluate(TITLE_WORDS):
+            assert lines == 1, f"the site's title breaks inside {word!r}"
+        for name in existing_readmes():
+            page.goto(served + f"chapters/{name}.html")
+            for table in page.evaluate(TABLES):
+                assert table["width"] <= table["room"] + 0.5, (name, table["text"])
+                assert table["right"] <= 1200, (name, table["text"])
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1200
+        # On a phone a table scrolls in its own box; the page does not.
+        page.set_viewport_size({"width": 390, "height": 844})
+        for name in existing_readmes():
+            page.goto(served + f"chapters/{name}.html")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+
+
+@pytest.mark.e2e
+def test_a_search_for_etag_finds_chapter_05(served):
+    with chromium_page() as page:
+        page.goto(served + "search.html?q=ETag")
+        found = page.locator("#search-results a[href*='chapters/chapter05.html']")
+        found.first.wait_for()
+        assert "Chapter 05" in found.first.inner_text()
+
+
+@pytest.mark.e2e
+def test_pages_load_nothing_from_outside_the_site(served):
+    requested = []
+    with chromium_page() as page:
+        page.on("request", lambda request: requested.append(request.url))
+        for path in ["index.html", "chapters/chapter04.html",
+                     "chapters/chapter01.html", "files/chapter05/http_cache.py.html",
+                     "search.html?q=ETag"]:  # fmt: skip
+            page.goto(served + path, wait_until="networkidle")
+    assert any("/mermaid.min.js?" in url for url in requested)
+    outside = [url for url in requested if not url.startswith(served)]
+    assert not outside
+
+
+class Links(HTMLParser):
+    """The ``href``/``src`` of a page, and the ids it has."""
+
+    def __init__(self):
+        super().__init__()
+        self.targets, self.ids = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        for name in ("href", "src"):
+            if attrs.get(name) and not (tag == "a" and name == "src"):
+                self.targets.append(attrs[name])
+
+
+def fetch(url: str) -> bytes:
+    try:
+        with urlopen(url, timeout=10) as response:
+            return response.read()
+    except HTTPError as error:
+        raise AssertionError(f"{url}: {error.code}") from None
+
+
+@pytest.mark.e2e
+def test_every_internal_link_resolves(served):
+    pages, seen, wanted = {}, set(), [(served + "index.html", "index.html")]
+    while wanted:
+        url, linked_from = wanted.pop()
+        address, fragment = urldefrag(url)
+        if address not in pages and address not in seen:
+            seen.add(address)
+            body = fetch(address)
+            if address.endswith(".html"):
+                parser = Links()
+                parser.feed(body.decode("utf-8"))
+                pages[address] = parser
+                for target in parser.targets:
+                    absolute = urljoin(address, target)
+                    if absolute.startswith(served):
+                        wanted.append((absolute, address))
+        if fragment and address in pages:
+            assert fragment in pages[address].ids, f"{url} (from {linked_from})"
+    assert len([page for page in pages if "/files/" in page]) > 50

@@ -6,6 +6,7 @@ not run it again: they run its functions with tiny counts.
 
 import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import requests
@@ -25,6 +26,8 @@ ROWS = [
     ("cache", "304 revalidation"),
 ]
 README = Path(__file__).resolve().parents[1] / "README.md"
+CHART = README.parent / "benchmark.svg"
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def parse(output: str) -> dict[tuple[str, str], tuple[int, float]]:
@@ -84,3 +87,54 @@ def test_https_is_verified_against_the_test_ca():
         # The system's CAs do not know the test CA: the client does check.
         with pytest.raises(requests.exceptions.SSLError):
             requests.get(server.url, timeout=5)
+
+
+def readme_run() -> tuple[str, list[tuple]]:
+    """The note and the rows of the table the README shows."""
+    [block] = re.findall(r"```text\n(.*?)```", README.read_text(), re.DOTALL)
+    rows = [(*key, *figures) for key, figures in parse(block).items()]
+    return block.splitlines()[0], rows
+
+
+def test_the_chart_draws_each_figure_to_scale():
+    rows = [
+        ("connections", "http, pooled session", 2, 0.5),
+        ("connections", "http, new connection per call", 2, 2.0),
+        ("cache", "full 200", 900, 3.0),
+    ]
+    svg = ElementTree.fromstring(benchmark.chart(rows, "3 calls"))
+    bars = [float(bar.get("width")) for bar in svg.iter(SVG + "rect")][1:]
+    # Milliseconds of the connections, then of the cache; no payload row.
+    assert bars == [90.0, 360.0, 360.0]
+    texts = [text.text for text in svg.iter(SVG + "text")]
+    assert texts[0] == "3 calls (less is better)"
+    assert "payloads: bytes" not in texts
+
+
+def test_svg_writes_the_chart_where_asked_and_only_then(monkeypatch, tmp_path):
+    measured = [(*key, 10, 1.0) for key in ROWS]
+    monkeypatch.setattr(benchmark, "run", lambda *counts: measured)
+    monkeypatch.chdir(tmp_path)
+
+    benchmark.main([])
+    assert list(tmp_path.iterdir()) == []
+
+    benchmark.main(["--svg", "run.svg"])
+    svg = (tmp_path / "run.svg").read_text()
+    assert all(f">{variant}</text>" in svg for _, variant in ROWS)
+
+
+def test_the_readme_chart_is_the_readme_table():
+    # benchmark.svg, which the README shows, draws the README's table: the
+    # two cannot drift. After a new run, paste its table into the README and
+    # write benchmark.svg from the run (--svg) or from the README:
+    # python -c "from chapter05.tests.test_ch05_benchmark import draw; draw()"
+    note, rows = readme_run()
+    assert CHART.read_text() == benchmark.chart(rows, note)
+    assert "(benchmark.svg)" in README.read_text()
+
+
+def draw() -> None:
+    """Write benchmark.svg from the README's table."""
+    note, rows = readme_run()
+    CHART.write_text(benchmark.chart(rows, note), encoding="utf-8")
