@@ -152,24 +152,15 @@ class Variant:
     def __init__(self, name: str, gelf_port: int, otlp_url: str):
         self.name = name
         self.rounds: list[dict] = []
+        command = [sys.executable, "-m", "chapter06.benchmark", "--serve", name]
+        command += ["--gelf-port", str(gelf_port), "--otlp", otlp_url]
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "chapter06.benchmark",
-                "--serve",
-                name,
-                "--gelf-port",
-                str(gelf_port),
-                "--otlp",
-                otlp_url,
-            ],  # fmt: skip
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
+
+    def wait_until_ready(self) -> None:
         if self.process.stdout.readline().strip() != "ready":
-            raise RuntimeError(f"{name}: the service did not start")
+            raise RuntimeError(f"{self.name}: the service did not start")
 
     def run(self, count: int) -> None:
         self.process.stdin.write(f"{count}\n")
@@ -248,8 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     otlp_url = f"http://127.0.0.1:{otlp.server_port}"
     variants: list[Variant] = []
     try:
+        # All start at once: their imports and warm-ups overlap.
         for name in VARIANTS:
             variants.append(Variant(name, gelf.udp_port, otlp_url))
+        for variant in variants:
+            variant.wait_until_ready()
         print(
             f"# {os.cpu_count()} CPUs, Python {platform.python_version()}, "
             f"{time.strftime('%Y-%m-%d')}\n# GET {PATH}, Flask's test client; "
