@@ -1,4 +1,5 @@
-"""Error reports: sentry-sdk in a real service, to our Sentry sink."""
+"""Error reports (error_reports.py): sentry-sdk in a real service, to our
+Sentry sink (sentry_sink.py)."""
 
 import gzip
 import sqlite3

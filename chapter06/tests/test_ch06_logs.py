@@ -1,5 +1,7 @@
 """Logs with extra fields, as GELF and JSON lines, followed across two processes.
 
+gelf_logs.py, json_logs.py and request_logs.py, in logged_service.py.
+
 The services are real processes (``python -m chapter06.logged_service``),
 the GELF receiver runs in the test, so the test reads what arrived.
 """
