@@ -1,0 +1,1 @@
+"""Chapter 7: Securing Your Services (book: chapter 7)."""

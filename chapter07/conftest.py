@@ -1,0 +1,104 @@
+"""Chapter 7 fixtures: TokenDealer with a registered client, in-process or
+as real processes in front of the secured data service."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from chapter07.tokendealer import create_app
+from chapter07.tokendealer.clients import register
+from testkit.servers import ServerProcess, python_command
+
+CLIENT_ID = "dashboard"
+AUDIENCE = "runnerly-data"
+SCOPE = "data:read data:write"
+
+# Fixtures of this chapter that start real processes.
+CHAPTER_SERVER_FIXTURES = {"services"}
+
+
+def pytest_collection_modifyitems(items):
+    # As the root conftest does for its own server fixtures: ``integration``.
+    for item in items:
+        if CHAPTER_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
+@dataclass
+class Registered:
+    client_id: str
+    secret: str
+    clients: dict  # what TokenDealer is given: hashes, no secret
+    secrets: dict  # client id -> secret, as each client would hold it
+
+
+def registered_clients() -> Registered:
+    main = register(CLIENT_ID, AUDIENCE, SCOPE)
+    reader = register("reader", AUDIENCE, "data:read")
+    other = register("billing", "runnerly-billing", "data:read")
+    clients = {CLIENT_ID: main.entry, "reader": reader.entry, "billing": other.entry}
+    secrets = {CLIENT_ID: main.secret, "reader": reader.secret, "billing": other.secret}
+    return Registered(CLIENT_ID, main.secret, clients, secrets)
+
+
+@pytest.fixture(scope="session")
+def registered() -> Registered:
+    return registered_clients()
+
+
+@pytest.fixture
+def dealer(tmp_path, registered):
+    return create_app(
+        "testing",
+        KEY_DIR=str(tmp_path / "keys"),
+        CLIENTS_FILE=str(tmp_path / "clients.json"),
+        CLIENTS=registered.clients,
+        ISSUER="http://tokendealer.test",
+    )
+
+
+@pytest.fixture
+def client(dealer):
+    return dealer.test_client()
+
+
+@dataclass
+class Services:
+    dealer: ServerProcess
+    data: ServerProcess
+    key_dir: Path
+    registered: Registered
+
+    def private_key(self):
+        """The key TokenDealer signs with: for forging tokens in the tests."""
+        path = sorted(self.key_dir.glob("key-*.pem"))[-1]
+        return serialization.load_pem_private_key(path.read_bytes(), password=None)
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory, registered):
+    """TokenDealer and the secured data service, two real processes, once per
+    module: the attacks only read, so they share them (a start costs ~1 s)."""
+    key_dir = tmp_path_factory.mktemp("tokendealer") / "keys"
+    dealer = ServerProcess(
+        python_command("-m", "chapter07.tokendealer"),
+        env={
+            "FLASK_KEY_DIR": str(key_dir),
+            "FLASK_CLIENTS_FILE": str(key_dir.parent / "clients.json"),
+            "FLASK_CLIENTS": json.dumps(registered.clients),
+        },
+    ).start()
+    try:
+        data = ServerProcess(
+            python_command("-m", "chapter07.secured_dataservice"),
+            env={"FLASK_TOKEN_ISSUER": dealer.url},
+        ).start()
+    except Exception:
+        dealer.stop()
+        raise
+    yield Services(dealer, data, key_dir, registered)
+    data.stop()
+    dealer.stop()

@@ -1,0 +1,60 @@
+"""Book: chapter 7, "The TokenDealer microservice": create the app.
+
+TokenDealer gives registered services a signed JWT (RS256, with a ``kid``)
+for the client-credentials grant, and publishes its public keys as a JWK
+set, so any service can check a token without asking TokenDealer:
+
+    >>> import tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> app = create_app("testing", KEY_DIR=folder.name)
+    >>> jwks = app.test_client().get("/.well-known/jwks.json").json
+    >>> [(key["kty"], key["alg"], key["use"]) for key in jwks["keys"]]
+    [('RSA', 'RS256', 'sig')]
+    >>> folder.cleanup()
+
+Settings (``FLASK_`` environment variables, JSON values parsed): ``ISSUER``,
+``TOKEN_LIFETIME`` (seconds), ``KEY_DIR`` (the signing keys, made on first
+start), ``CLIENTS_FILE`` (registrations made by :mod:`.register`) and
+``CLIENTS`` (more registrations, as a JSON object).
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+
+from chapter02.skeleton.config import CONFIGS, load_config
+from chapter02.skeleton.errors import register_json_errors
+
+from .clients import Clients
+from .keys import KeyStore
+from .views import oauth
+
+# Not committed (chapter07/.gitignore): made on first start, kept after.
+INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+
+
+@dataclass
+class TokenDealer:
+    keys: KeyStore
+    clients: Clients
+
+
+def create_app(config=None, **overrides) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        ISSUER="http://127.0.0.1:5000",
+        TOKEN_LIFETIME=300,
+        KEY_DIR=str(INSTANCE / "keys"),
+        CLIENTS_FILE=str(INSTANCE / "clients.json"),
+        CLIENTS={},
+    )
+    # No session, no cookie: no Flask secret key either.
+    load_config(app, config, CONFIGS, require_secret_key=False, **overrides)
+    register_json_errors(app)
+    keys = KeyStore(app.config["KEY_DIR"])
+    keys.signing_key()  # the first start makes one
+    clients = Clients.from_file(app.config["CLIENTS_FILE"], app.config["CLIENTS"])
+    app.extensions["tokendealer"] = TokenDealer(keys, clients)
+    app.register_blueprint(oauth)
+    return app

@@ -1,0 +1,151 @@
+"""Book: chapter 7, "The POST /oauth/token implementation".
+
+The client-credentials grant (RFC 6749 §4.4): the client authenticates with
+HTTP Basic or with ``client_id`` and ``client_secret`` in the form, and gets
+a JWT access token in the RFC 9068 profile. Errors are RFC 6749 §5.2's:
+JSON with ``error`` (and ``error_description``), 400, or 401 with
+``WWW-Authenticate`` for a client that failed to authenticate.
+"""
+
+import base64
+import binascii
+import time
+import uuid
+from urllib.parse import unquote_plus
+
+import jwt
+from flask import Blueprint, current_app, jsonify, request
+
+from .keys import ALGORITHM
+
+oauth = Blueprint("oauth", __name__)
+
+GRANT_TYPE = "client_credentials"
+
+
+class OAuthError(Exception):
+    def __init__(self, error: str, description: str, status: int = 400):
+        super().__init__(description)
+        self.error, self.description, self.status = error, description, status
+
+
+@oauth.errorhandler(OAuthError)
+def oauth_error(error: OAuthError):
+    response = jsonify(error=error.error, error_description=error.description)
+    response.status_code = error.status
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="tokendealer"'
+    return no_store(response)
+
+
+def no_store(response):
+    # RFC 6749 §5.1: a token (or its refusal) is never cached.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+@oauth.get("/.well-known/jwks.json")
+def jwks():
+    return current_app.extensions["tokendealer"].keys.jwks()
+
+
+@oauth.post("/oauth/token")
+def token():
+    dealer = current_app.extensions["tokendealer"]
+    form = checked_form()
+    client_id, secret = client_credentials(form)
+    client = dealer.clients.authenticate(client_id, secret)
+    if client is None:
+        raise OAuthError("invalid_client", "Client authentication failed.", 401)
+    grant_type = form.get("grant_type")
+    if not grant_type:
+        raise OAuthError("invalid_request", "Missing grant_type.")
+    if grant_type != GRANT_TYPE:
+        raise OAuthError(
+            "unsupported_grant_type", f"Only {GRANT_TYPE} is supported here."
+        )
+    scope = granted_scope(form.get("scope"), client.scope)
+    lifetime = current_app.config["TOKEN_LIFETIME"]
+    now = int(time.time())
+    claims = {
+        "iss": current_app.config["ISSUER"],
+        "sub": client.client_id,
+        "client_id": client.client_id,
+        "aud": client.audience,  # the registration's, never the request's
+        "scope": " ".join(sorted(scope)),
+        "iat": now,
+        "exp": now + lifetime,
+        "jti": str(uuid.uuid4()),
+    }
+    key = dealer.keys.signing_key()
+    access_token = jwt.encode(
+        claims,
+        key.private_key,
+        algorithm=ALGORITHM,
+        headers={"kid": key.kid, "typ": "at+jwt"},
+    )
+    return no_store(
+        jsonify(
+            access_token=access_token,
+            token_type="Bearer",
+            expires_in=lifetime,
+            scope=claims["scope"],
+        )
+    )
+
+
+def checked_form() -> dict[str, str]:
+    if request.mimetype != "application/x-www-form-urlencoded":
+        raise OAuthError(
+            "invalid_request", "The body must be application/x-www-form-urlencoded."
+        )
+    # RFC 6749 §3.2: a parameter sent twice is an invalid request.
+    for name, values in request.form.lists():
+        if len(values) > 1:
+            raise OAuthError("invalid_request", f"Parameter {name} sent twice.")
+    return request.form.to_dict()
+
+
+def client_credentials(form: dict[str, str]) -> tuple[str, str]:
+    """From HTTP Basic or from the form; both at once is refused (§2.3)."""
+    header = request.headers.get("Authorization")
+    in_form = "client_id" in form or "client_secret" in form
+    if header is not None:
+        if in_form:
+            raise OAuthError(
+                "invalid_request", "Use one client authentication method, not two."
+            )
+        return basic_credentials(header)
+    if not in_form:
+        raise OAuthError("invalid_client", "No client authentication.", 401)
+    return form.get("client_id", ""), form.get("client_secret", "")
+
+
+def basic_credentials(header: str) -> tuple[str, str]:
+    scheme, _, value = header.partition(" ")
+    try:
+        if scheme.lower() != "basic":
+            raise ValueError(scheme)
+        decoded = base64.b64decode(value, validate=True).decode()
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise OAuthError(
+            "invalid_client", "Malformed Basic credentials.", 401
+        ) from None
+    client_id, colon, secret = decoded.partition(":")
+    if not colon:
+        raise OAuthError("invalid_client", "Malformed Basic credentials.", 401)
+    # RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic.
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def granted_scope(requested: str | None, registered: frozenset[str]) -> set[str]:
+    """The registered scope, or the part of it the client asked for."""
+    if requested is None:
+        return set(registered)
+    wanted = set(requested.split())
+    if not wanted or not wanted <= registered:
+        raise OAuthError(
+            "invalid_scope", "The requested scope exceeds the client's scope."
+        )
+    return wanted
