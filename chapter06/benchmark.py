@@ -48,7 +48,6 @@ VARIANTS = (
 )
 PATH = "/users/1/runs"
 RUNS = 20
-WARM_UP = 200
 
 
 def build(variant: str, folder: str, gelf_port: int, otlp_url: str):
@@ -128,7 +127,7 @@ def serve(arguments) -> None:
     ) as folder:
         app = build(arguments.variant, folder, arguments.gelf_port, arguments.otlp)
         client = app.test_client()
-        for _ in range(WARM_UP):
+        for _ in range(arguments.warm_up):
             assert client.get(PATH).status_code == 200
         print("ready", flush=True)
         for line in sys.stdin:
@@ -149,11 +148,12 @@ def serve(arguments) -> None:
 class Variant:
     """A variant's process, driven through its stdin and stdout."""
 
-    def __init__(self, name: str, gelf_port: int, otlp_url: str):
+    def __init__(self, name: str, gelf_port: int, otlp_url: str, warm_up: int):
         self.name = name
         self.rounds: list[dict] = []
         command = [sys.executable, "-m", "chapter06.benchmark", "--serve", name]
         command += ["--gelf-port", str(gelf_port), "--otlp", otlp_url]
+        command += ["--warm-up", str(warm_up)]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
@@ -224,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--requests", type=int, default=1500, help="per round")
+    parser.add_argument("--warm-up", type=int, default=200, help="requests, uncounted")
     parser.add_argument(
         "--serve", choices=VARIANTS, dest="variant", help=argparse.SUPPRESS
     )
@@ -234,14 +235,14 @@ def main(argv: list[str] | None = None) -> int:
         serve(arguments)
         return 0
     if os.environ.get("SMOKE_TEST") == "1":
-        arguments.rounds, arguments.requests = 2, 50
+        arguments.rounds, arguments.requests, arguments.warm_up = 2, 20, 5
     gelf, otlp = receivers()
     otlp_url = f"http://127.0.0.1:{otlp.server_port}"
     variants: list[Variant] = []
     try:
         # All start at once: their imports and warm-ups overlap.
         for name in VARIANTS:
-            variants.append(Variant(name, gelf.udp_port, otlp_url))
+            variants.append(Variant(name, gelf.udp_port, otlp_url, arguments.warm_up))
         for variant in variants:
             variant.wait_until_ready()
         print(
