@@ -7,9 +7,10 @@ PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null)
 
 # What the suite starts for real: nginx with Lua, Redis, RabbitMQ, Chromium,
-# Prometheus (with promtool); jq reads JSON in chapter 06's README.
+# Prometheus (with promtool), ModSecurity with the OWASP rules; jq reads JSON
+# in chapter 06's README.
 APT_PACKAGES := curl jq nginx libnginx-mod-http-lua redis-server rabbitmq-server \
-	chromium prometheus
+	chromium prometheus libnginx-mod-http-modsecurity modsecurity-crs
 
 # The suite runs on every core (pytest-xdist), a test file per worker at a
 # time, so a README's blocks stay in order in one terminal.
@@ -66,9 +67,12 @@ docs: install
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 	@echo "docs: open docs/_build/html/index.html"
 
+# Bandit (chapter 07): no finding of medium severity or more in the book's
+# code; the deliberately vulnerable examples are marked in place.
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m bandit -q -r chapter[0-9]* fakestrava -x '*/tests/*' --severity-level medium
 
 format: install
 	$(PY) -m ruff check --fix .

@@ -41,6 +41,8 @@ from .runs import sample_runs
 
 POOLED = "pooled session"
 FRESH = "new connection per call"
+# Every call of a client has a timeout (chapter 5): a stuck server fails the run.
+TIMEOUT = 10
 
 
 class HTTP11ServerHandler(ServerHandler):
@@ -147,12 +149,16 @@ def measure_connections(
     with requests.Session() as session:
         session.get(url, verify=verify)  # open the connection before timing
         opened = server.connections
-        pooled = per_call_ms(lambda: session.get(url, verify=verify), calls)
+        pooled = per_call_ms(
+            lambda: session.get(url, verify=verify, timeout=TIMEOUT), calls
+        )
         # A pooled row that reconnected would measure nothing.
         assert server.connections == opened, "the pooled session reconnected"
     # requests.get makes a Session for the call and closes it: a new
     # connection (and for HTTPS a new TLS handshake) every time.
-    fresh = per_call_ms(lambda: requests.get(url, verify=verify), calls)
+    fresh = per_call_ms(
+        lambda: requests.get(url, verify=verify, timeout=TIMEOUT), calls
+    )
     return [
         ("connections", f"{scheme}, {POOLED}", 2, pooled),
         ("connections", f"{scheme}, {FRESH}", 2, fresh),

@@ -102,3 +102,38 @@ def services(tmp_path_factory, registered):
     yield Services(dealer, data, key_dir, registered)
     data.stop()
     dealer.stop()
+
+
+# The web application firewall (test_ch07_waf*.py): a real nginx in front.
+CHAPTER_SERVER_FIXTURES.add("waf")
+
+
+@pytest.fixture
+def waf(tmp_path):
+    """``waf("lua", upstream, Limits(...))``: nginx set up by chapter07.waf_nginx."""
+    from chapter07 import waf_nginx
+    from testkit import services
+
+    started = []
+
+    def run(setup: str, upstream: str, limits=None) -> ServerProcess:
+        make, _ = waf_nginx.SETUPS[setup]
+        http, server = make(upstream, limits or waf_nginx.Limits())
+        modules = None
+        if setup == "modsecurity":
+            if not Path("/usr/share/modsecurity-crs/rules").is_dir():
+                services.missing("no OWASP CRS: sudo apt-get install modsecurity-crs")
+            modules = {
+                "ngx_http_modsecurity_module.so": "libnginx-mod-http-modsecurity"
+            }
+        workdir = tmp_path / f"waf{len(started)}"
+        workdir.mkdir()
+        process = services.nginx_server(
+            workdir, server, http=http, lua=setup == "lua", modules=modules
+        ).start()
+        started.append(process)
+        return process
+
+    yield run
+    for process in started:
+        process.stop()

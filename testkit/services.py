@@ -106,14 +106,22 @@ http {{
 """
 
 
-def nginx_server(workdir: Path, server: str, http: str = "", lua: bool = False):
+def nginx_server(
+    workdir: Path,
+    server: str,
+    http: str = "",
+    lua: bool = False,
+    modules: dict[str, str] | None = None,
+):
     """nginx on a free port, configured with ``server`` block directives.
 
     ``http`` adds directives at the http level (upstreams, shared dicts);
-    ``lua`` loads Debian's Lua module (package libnginx-mod-http-lua).
+    ``lua`` loads Debian's Lua module (package libnginx-mod-http-lua);
+    ``modules`` loads more, file name -> Debian package, e.g.
+    ``{"ngx_http_modsecurity_module.so": "libnginx-mod-http-modsecurity"}``.
     """
     binary = find_binary("nginx", "sudo apt-get install nginx")
-    modules = ""
+    modules_conf = ""
     if lua:
         lua_module = NGINX_MODULES / "ngx_http_lua_module.so"
         if not lua_module.exists():
@@ -122,16 +130,24 @@ def nginx_server(workdir: Path, server: str, http: str = "", lua: bool = False):
                 "sudo apt-get install libnginx-mod-http-lua"
             )
         # The Lua module is built on the Nginx Development Kit: load it first.
-        modules = (
+        modules_conf = (
             f"load_module {NGINX_MODULES / 'ndk_http_module.so'};\n"
-            f"load_module {lua_module};"
+            f"load_module {lua_module};\n"
         )
+    for name, package in (modules or {}).items():
+        module = NGINX_MODULES / name
+        if not module.exists():
+            missing(
+                f"nginx module {name} not found; install it with: "
+                f"sudo apt-get install {package}"
+            )
+        modules_conf += f"load_module {module};\n"
     port = free_port()
     conf = Path(workdir) / "nginx.conf"
     conf.write_text(
         NGINX_CONF.format(
             workdir=workdir,
-            modules=modules,
+            modules=modules_conf,
             host=LOCALHOST,
             port=port,
             http=_indent(http, 4),

@@ -65,6 +65,21 @@ def test_nginx_runs_lua(nginx):
     assert requests.get(proxy.url, timeout=5).text == "lua 2\n"
 
 
+@pytest.mark.integration
+def test_nginx_loads_more_modules(tmp_path):
+    # ModSecurity's module: its directive is unknown to nginx without it.
+    module = {"ngx_http_modsecurity_module.so": "libnginx-mod-http-modsecurity"}
+    server = "modsecurity off;\nlocation / { return 200 'on'; }"
+    with services.nginx_server(tmp_path, server, modules=module) as proxy:
+        assert requests.get(proxy.url, timeout=5).text == "on"
+
+
+def test_a_missing_nginx_module_skips_with_how_to_install(monkeypatch, tmp_path):
+    monkeypatch.delenv("REQUIRE_SERVICES", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="install it with"):
+        services.nginx_server(tmp_path, "", modules={"no-such.so": "pkg-x"})
+
+
 def test_a_missing_service_skips_with_how_to_install(monkeypatch):
     monkeypatch.delenv("REQUIRE_SERVICES", raising=False)
     with pytest.raises(
