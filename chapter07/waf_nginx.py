@@ -222,6 +222,8 @@ def main() -> None:
         process = subprocess.Popen([nginx, "-p", workdir, "-c", str(conf)])
         try:
             process.wait()
+        except KeyboardInterrupt:
+            pass  # Ctrl-C: a normal way to stop; nginx got it too
         finally:
             process.terminate()
             process.wait()
