@@ -1,4 +1,8 @@
-"""The benchmark's parts (the README runs the whole, once, in smoke mode)."""
+"""The benchmark's parts (the README runs the whole, once, in smoke mode).
+
+Its Flask-Limiter setup, waf_flask_limiter.py, is checked by its own
+docstring example (429 with Retry-After, in JSON) and served in that run.
+"""
 
 from collections import Counter
 
