@@ -12,7 +12,8 @@ from sybil import Sybil
 from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
 from sybil.parsers.rest import DocTestParser
 
-from testkit import ports, rabbitmq, readme, services
+from testkit import fixtures, ports, rabbitmq, readme, services
+from testkit.fixtures import server_fixture
 from testkit.servers import LiveServer, ServerProcess
 
 # testkit's own tests run scratch suites with pytester.
@@ -40,23 +41,10 @@ pytest_collect_file = (
     )
 ).pytest()
 
-# Tests that use one of these start a real server or service.
-SERVER_FIXTURES = {
-    "live_server",
-    "server_process",
-    "redis_server",
-    "redis_url",
-    "rabbitmq_server",
-    "rabbitmq_url",
-    "nginx",
-}
-
 
 def pytest_collection_modifyitems(items):
     """Mark what starts a server ``integration``, so ``make quick`` starts none."""
-    for item in items:
-        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.integration)
+    fixtures.mark_integration(items)
     readme.mark_integration(items)
 
 
@@ -75,8 +63,9 @@ def free_port() -> int:
 def starts_a_server(request) -> None:
     """A test that starts a server must say so: ``make quick`` starts none.
 
-    The fixtures a test names are marked for it (see above); one it asks for
-    at run time (``request.getfixturevalue``) needs the mark on the test.
+    The fixtures a test names are marked for it (``@server_fixture``); one it
+    asks for at run time (``request.getfixturevalue``) needs the mark on the
+    test.
     """
     node = request.node
     if not (node.get_closest_marker("integration") or node.get_closest_marker("e2e")):
@@ -87,7 +76,7 @@ def starts_a_server(request) -> None:
         )
 
 
-@pytest.fixture
+@server_fixture
 def live_server(request):
     """Serve WSGI apps over real HTTP: ``live_server(app).url``."""
     starts_a_server(request)
@@ -103,7 +92,7 @@ def live_server(request):
         server.stop()
 
 
-@pytest.fixture
+@server_fixture
 def server_process(request):
     """Run commands that serve on ``$PORT``: ``server_process([...]).url``."""
     starts_a_server(request)
@@ -119,7 +108,7 @@ def server_process(request):
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@server_fixture(scope="session")
 def redis_server(tmp_path_factory):
     """One real Redis for the whole run; tests use ``redis_url``."""
     server = services.redis_server(tmp_path_factory.mktemp("redis")).start()
@@ -127,7 +116,7 @@ def redis_server(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture
+@server_fixture
 def redis_url(request, redis_server) -> str:
     """A Redis URL emptied before the test, so no test sees another's keys."""
     starts_a_server(request)
@@ -148,7 +137,7 @@ def readme_service(request):
     return request.getfixturevalue
 
 
-@pytest.fixture(scope="session")
+@server_fixture(scope="session")
 def rabbitmq_server(tmp_path_factory):
     """One real RabbitMQ for the whole run: it takes seconds to start."""
     server = rabbitmq.rabbitmq_server(tmp_path_factory.mktemp("rabbitmq")).start()
@@ -156,14 +145,14 @@ def rabbitmq_server(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture
+@server_fixture
 def rabbitmq_url(request, rabbitmq_server) -> str:
     """``amqp://guest:guest@127.0.0.1:<port>/%2F``; tests use unique names."""
     starts_a_server(request)
     return rabbitmq_server.url
 
 
-@pytest.fixture
+@server_fixture
 def nginx(request, tmp_path):
     """Start a real nginx: ``nginx(server="location / {...}", lua=False)``."""
     starts_a_server(request)

@@ -6,6 +6,7 @@ import webtest
 import fakestrava
 from chapter04.monolith import create_app
 from chapter04.tests.helpers import Strava, add_users, close_database, strava_settings
+from testkit.fixtures import server_fixture
 from testkit.servers import LiveServer
 
 
@@ -19,7 +20,7 @@ class CurrentApp:
         return self.app(environ, start_response)
 
 
-@pytest.fixture(scope="session")
+@server_fixture(scope="session")
 def strava_server():
     """One HTTP server for every test's fake Strava: starting and stopping a
     server per test cost up to half a second each (its shutdown polls)."""
@@ -36,14 +37,6 @@ def strava(strava_server) -> Strava:
     current.app = fakestrava.create_app(seed=4, athletes=2, activities_per_athlete=40)
     yield Strava(current.app.extensions["fakestrava"], url)
     current.app = None  # a request after the test is a 500, not another's data
-
-
-def pytest_collection_modifyitems(items):
-    # Tests using the fake Strava go over real HTTP to a live server, as with
-    # the ``live_server`` fixture: ``integration``, out of ``make quick``.
-    for item in items:
-        if "strava_server" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture

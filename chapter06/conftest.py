@@ -1,23 +1,11 @@
 """Chapter 6 fixtures: the measured service under gunicorn, a real Prometheus."""
 
-import pytest
-
 from testkit import prometheus as prometheus_kit
+from testkit.fixtures import server_fixture
 from testkit.servers import ServerProcess, python_command
 
-# Fixtures of this chapter that start a real server or service.
-CHAPTER_SERVER_FIXTURES = {"metered_service", "prometheus", "gelf_input"}
 
-
-def pytest_collection_modifyitems(items):
-    # As the root conftest does for its own server fixtures: ``integration``,
-    # so ``make quick`` starts none of these.
-    for item in items:
-        if CHAPTER_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.integration)
-
-
-@pytest.fixture
+@server_fixture
 def metered_service(tmp_path):
     """``python -m chapter06.metered_service`` with 2 gunicorn workers; its
     ``metrics_dir`` is the folder where the workers write their figures."""
@@ -32,7 +20,7 @@ def metered_service(tmp_path):
         yield server
 
 
-@pytest.fixture
+@server_fixture
 def prometheus(tmp_path):
     """Start a real Prometheus: ``prometheus({"job": ["127.0.0.1:port"]})``,
     optionally with ``rule_files=[...]``; query it with ``.query(...)``."""

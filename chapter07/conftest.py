@@ -10,21 +10,12 @@ from cryptography.hazmat.primitives import serialization
 
 from chapter07.tokendealer import create_app
 from chapter07.tokendealer.clients import register
+from testkit.fixtures import server_fixture
 from testkit.servers import ServerProcess, python_command
 
 CLIENT_ID = "dashboard"
 AUDIENCE = "runnerly-data"
 SCOPE = "data:read data:write"
-
-# Fixtures of this chapter that start real processes.
-CHAPTER_SERVER_FIXTURES = {"services"}
-
-
-def pytest_collection_modifyitems(items):
-    # As the root conftest does for its own server fixtures: ``integration``.
-    for item in items:
-        if CHAPTER_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.integration)
 
 
 @dataclass
@@ -78,7 +69,7 @@ class Services:
         return serialization.load_pem_private_key(path.read_bytes(), password=None)
 
 
-@pytest.fixture(scope="module")
+@server_fixture(scope="module")
 def services(tmp_path_factory, registered):
     """TokenDealer and the secured data service, two real processes, once per
     module: the attacks only read, so they share them (a start costs ~1 s)."""
@@ -105,10 +96,9 @@ def services(tmp_path_factory, registered):
 
 
 # The web application firewall (test_ch07_waf*.py): a real nginx in front.
-CHAPTER_SERVER_FIXTURES.add("waf")
 
 
-@pytest.fixture
+@server_fixture
 def waf(tmp_path):
     """``waf("lua", upstream, Limits(...))``: nginx set up by chapter07.waf_nginx."""
     from chapter07 import waf_nginx

@@ -13,14 +13,15 @@ from chapter04.dataservice import create_app, db
 from chapter06 import system_metrics
 from chapter06.gelf_receiver import GelfReceiver
 from chapter06.system_metrics import SystemMetrics, sample
+from testkit.fixtures import server_fixture
 from testkit.servers import python_command
 
 FIELDS = {"cpu_percent", "memory_rss_bytes", "open_files", "threads"}
 
 
-@pytest.fixture
+@server_fixture
 def gelf_input():
-    """The chapter's GELF receiver, in-process (marked integration)."""
+    """The chapter's GELF receiver, in-process: a server, so integration."""
     with GelfReceiver(echo=False) as receiver:
         yield receiver
 

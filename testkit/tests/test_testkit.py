@@ -318,3 +318,32 @@ def readme_service(request):
 def pytest_collection_modifyitems(items):
     readme.mark_integration(items)
 """
+
+
+def test_a_test_using_a_server_fixture_is_integration(pytester):
+    pytester.makeconftest(
+        """
+from testkit.fixtures import mark_integration, server_fixture
+
+
+@server_fixture(scope="module")
+def some_server():
+    yield "started"
+
+
+def pytest_collection_modifyitems(items):
+    mark_integration(items)
+"""
+    )
+    pytester.makepyfile(
+        """
+def test_plain():
+    pass
+
+
+def test_served(some_server):
+    assert some_server == "started"
+"""
+    )
+    result = pytester.runpytest("-m", "not integration", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, deselected=1)
