@@ -1,5 +1,7 @@
 """Chapter 6 fixtures: the measured service under gunicorn, a real Prometheus."""
 
+import pytest
+
 from testkit import prometheus as prometheus_kit
 from testkit.fixtures import server_fixture
 from testkit.servers import ServerProcess, python_command
@@ -36,3 +38,14 @@ def prometheus(tmp_path):
     yield run
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def logged_service(server_process):
+    """``logged_service({"FLASK_...": ...})``: ``python -m
+    chapter06.logged_service`` with those settings, stopped after the test."""
+
+    def start(env: dict[str, str]) -> ServerProcess:
+        return server_process(python_command("-m", "chapter06.logged_service"), env=env)
+
+    return start

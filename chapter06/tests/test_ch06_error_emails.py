@@ -10,7 +10,6 @@ from aiosmtpd.controller import Controller
 
 from chapter06.error_emails import RateLimitedSMTPHandler
 from testkit.ports import free_port
-from testkit.servers import ServerProcess, python_command
 
 
 class Sink:
@@ -62,36 +61,32 @@ def test_one_mail_per_interval_and_the_next_counts_the_others(smtp):
 
 
 @pytest.mark.integration
-def test_the_service_mails_an_unhandled_error_once(smtp, tmp_path):
+def test_the_service_mails_an_unhandled_error_once(smtp, logged_service, tmp_path):
     sink, port = smtp
     database = tmp_path / "data.db"
-    service = ServerProcess(
-        python_command("-m", "chapter06.logged_service"),
-        env={
+    service = logged_service(
+        {
             "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
             "FLASK_ERROR_MAIL_TO": "ops@runnerly.test, dev@runnerly.test",
             "FLASK_MAIL_PORT": str(port),
-        },
-    ).start()
-    try:
-        user = {"email": "ann@runnerly.test"}
-        assert requests.post(f"{service.url}/users", json=user, timeout=5).ok
-        assert requests.get(f"{service.url}/users/9", timeout=5).status_code == 404
-        assert sink.mails == []  # a 404 is no error of ours
-        connection = sqlite3.connect(database)
-        connection.execute("DROP TABLE runs")
-        connection.close()
-        for number in range(3):  # a loop of errors...
-            response = requests.get(
-                f"{service.url}/users/1/runs",
-                headers={"X-Request-ID": f"err-{number}"},
-                timeout=5,
-            )
-            assert response.status_code == 500
-        # ... one mail: SMTPHandler sends before the error response leaves.
-        [(recipients, mail)] = sink.mails
-    finally:
-        service.stop()
+        }
+    )
+    user = {"email": "ann@runnerly.test"}
+    assert requests.post(f"{service.url}/users", json=user, timeout=5).ok
+    assert requests.get(f"{service.url}/users/9", timeout=5).status_code == 404
+    assert sink.mails == []  # a 404 is no error of ours
+    connection = sqlite3.connect(database)
+    connection.execute("DROP TABLE runs")
+    connection.close()
+    for number in range(3):  # a loop of errors...
+        response = requests.get(
+            f"{service.url}/users/1/runs",
+            headers={"X-Request-ID": f"err-{number}"},
+            timeout=5,
+        )
+        assert response.status_code == 500
+    # ... one mail: SMTPHandler sends before the error response leaves.
+    [(recipients, mail)] = sink.mails
     assert recipients == ["ops@runnerly.test", "dev@runnerly.test"]
     assert mail["Subject"] == "[data] error: Exception on /users/1/runs [GET]"
     body = mail.get_payload()

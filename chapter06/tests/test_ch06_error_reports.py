@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from chapter06.sentry_sink import create_app, parse_envelope
-from testkit.servers import LiveServer, ServerProcess, python_command
+from testkit.servers import LiveServer
 
 
 @pytest.fixture
@@ -27,32 +27,28 @@ def wait_for_events(events: list, timeout: float = 10.0) -> list:
 
 
 @pytest.mark.integration
-def test_an_unhandled_error_arrives_with_its_request_id(sink, tmp_path):
+def test_an_unhandled_error_arrives_with_its_request_id(sink, logged_service, tmp_path):
     server, events = sink
     database = tmp_path / "data.db"
-    service = ServerProcess(
-        python_command("-m", "chapter06.logged_service"),
-        env={
+    service = logged_service(
+        {
             "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
             "FLASK_SENTRY_DSN": f"http://public@127.0.0.1:{server.port}/1",
-        },
-    ).start()
-    try:
-        user = {"email": "ann@runnerly.test"}
-        assert requests.post(f"{service.url}/users", json=user, timeout=5).ok
-        assert requests.get(f"{service.url}/users/9", timeout=5).status_code == 404
-        connection = sqlite3.connect(database)
-        connection.execute("DROP TABLE runs")
-        connection.close()
-        response = requests.get(
-            f"{service.url}/users/1/runs",
-            headers={"X-Request-ID": "report-me"},
-            timeout=5,
-        )
-        assert response.status_code == 500
-        [event] = wait_for_events(events)
-    finally:
-        service.stop()
+        }
+    )
+    user = {"email": "ann@runnerly.test"}
+    assert requests.post(f"{service.url}/users", json=user, timeout=5).ok
+    assert requests.get(f"{service.url}/users/9", timeout=5).status_code == 404
+    connection = sqlite3.connect(database)
+    connection.execute("DROP TABLE runs")
+    connection.close()
+    response = requests.get(
+        f"{service.url}/users/1/runs",
+        headers={"X-Request-ID": "report-me"},
+        timeout=5,
+    )
+    assert response.status_code == 500
+    [event] = wait_for_events(events)
     assert event["tags"]["request_id"] == "report-me"
     assert event["user"] == {"id": "1"}
     assert event["request"]["url"].endswith("/users/1/runs")

@@ -16,9 +16,6 @@ import requests
 from chapter06.gelf_receiver import GelfReceiver
 from chapter06.logged_service import create_app
 from chapter06.request_logs import RequestLogs
-from testkit.servers import ServerProcess, python_command
-
-SERVICE = python_command("-m", "chapter06.logged_service")
 
 
 class Records(logging.Handler):
@@ -91,15 +88,11 @@ def receiver():
         yield receiver
 
 
-def start(env: dict) -> ServerProcess:
-    return ServerProcess(SERVICE, env=env).start()
-
-
 @pytest.mark.integration
-def test_one_request_followed_across_two_processes(receiver, tmp_path):
+def test_one_request_followed_across_two_processes(receiver, logged_service, tmp_path):
     gelf = {"FLASK_GELF_PORT": str(receiver.udp_port)}
     database = tmp_path / "data.db"
-    data = start(
+    data = logged_service(
         {
             **gelf,
             "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
@@ -107,7 +100,7 @@ def test_one_request_followed_across_two_processes(receiver, tmp_path):
             "FLASK_GELF_CHUNK_SIZE": "300",
         }
     )
-    dashboard = start(
+    dashboard = logged_service(
         {
             **gelf,
             "FLASK_SERVICE_NAME": "dashboard",
@@ -115,82 +108,75 @@ def test_one_request_followed_across_two_processes(receiver, tmp_path):
             "FLASK_LOG_FORMAT": "json",
         }
     )
-    try:
-        user = {"email": "ann@runnerly.test"}
-        assert requests.post(f"{data.url}/users", json=user, timeout=5).ok
-        response = requests.get(
-            f"{dashboard.url}/dashboard/1",
-            headers={"X-Request-ID": "follow-me"},
-            timeout=5,
-        )
-        assert response.json() == {
-            "user": "ann@runnerly.test",
-            "runs": 0,
-            "distance": 0,
-        }
-        assert response.headers["X-Request-ID"] == "follow-me"
-        records = receiver.wait_for(4, request_id="follow-me")
-        seen = sorted((r["_service"], r["short_message"]) for r in records)
-        assert seen == [
-            ("dashboard", "GET /dashboard/1 200"),
-            ("dashboard", "dashboard of user 1"),
-            ("data", "GET /users/1 200"),
-            ("data", "GET /users/1/runs 200"),
-        ]
-        assert {r["_user_id"] for r in records} == {1}
-        assert all(r["_duration_ms"] >= 0 for r in records if "_status" in r)
-        # The same records, as JSON lines on the dashboard's stdout.
-        lines = [
-            json.loads(line)
-            for line in dashboard.output().splitlines()
-            if line.startswith("{")
-        ]
-        assert {"dashboard of user 1", "GET /dashboard/1 200"} <= {
-            line["message"] for line in lines if line.get("request_id") == "follow-me"
-        }
+    user = {"email": "ann@runnerly.test"}
+    assert requests.post(f"{data.url}/users", json=user, timeout=5).ok
+    response = requests.get(
+        f"{dashboard.url}/dashboard/1",
+        headers={"X-Request-ID": "follow-me"},
+        timeout=5,
+    )
+    assert response.json() == {
+        "user": "ann@runnerly.test",
+        "runs": 0,
+        "distance": 0,
+    }
+    assert response.headers["X-Request-ID"] == "follow-me"
+    records = receiver.wait_for(4, request_id="follow-me")
+    seen = sorted((r["_service"], r["short_message"]) for r in records)
+    assert seen == [
+        ("dashboard", "GET /dashboard/1 200"),
+        ("dashboard", "dashboard of user 1"),
+        ("data", "GET /users/1 200"),
+        ("data", "GET /users/1/runs 200"),
+    ]
+    assert {r["_user_id"] for r in records} == {1}
+    assert all(r["_duration_ms"] >= 0 for r in records if "_status" in r)
+    # The same records, as JSON lines on the dashboard's stdout.
+    lines = [
+        json.loads(line)
+        for line in dashboard.output().splitlines()
+        if line.startswith("{")
+    ]
+    assert {"dashboard of user 1", "GET /dashboard/1 200"} <= {
+        line["message"] for line in lines if line.get("request_id") == "follow-me"
+    }
 
-        # The database breaks: an unhandled error, its traceback sent whole.
-        connection = sqlite3.connect(database)
-        connection.execute("DROP TABLE runs")
-        connection.close()
-        broken = requests.get(
-            f"{data.url}/users/1/runs", headers={"X-Request-ID": "broken"}, timeout=5
-        )
-        assert broken.status_code == 500
-        assert broken.json()["status"] == 500
-        [error] = receiver.wait_for(level="3", request_id="broken")
-        assert error["short_message"] == "Exception on /users/1/runs [GET]"
-        assert error["full_message"].startswith("Traceback (most recent call last):")
-        # Down to its end: the exception, then SQLAlchemy's notes on it.
-        text = error["full_message"]
-        assert "sqlite3.OperationalError: no such table: runs" in text
-        assert text.splitlines()[-1].startswith("(Background on this error at: ")
-        assert receiver.stats()["chunked messages"] >= 1
-    finally:
-        dashboard.stop()
-        data.stop()
+    # The database breaks: an unhandled error, its traceback sent whole.
+    connection = sqlite3.connect(database)
+    connection.execute("DROP TABLE runs")
+    connection.close()
+    broken = requests.get(
+        f"{data.url}/users/1/runs", headers={"X-Request-ID": "broken"}, timeout=5
+    )
+    assert broken.status_code == 500
+    assert broken.json()["status"] == 500
+    [error] = receiver.wait_for(level="3", request_id="broken")
+    assert error["short_message"] == "Exception on /users/1/runs [GET]"
+    assert error["full_message"].startswith("Traceback (most recent call last):")
+    # Down to its end: the exception, then SQLAlchemy's notes on it.
+    text = error["full_message"]
+    assert "sqlite3.OperationalError: no such table: runs" in text
+    assert text.splitlines()[-1].startswith("(Background on this error at: ")
+    assert receiver.stats()["chunked messages"] >= 1
 
 
 @pytest.mark.integration
-def test_a_peer_down_is_a_502_logged_with_the_request_id(receiver, free_port):
-    dashboard = start(
+def test_a_peer_down_is_a_502_logged_with_the_request_id(
+    receiver, logged_service, free_port
+):
+    dashboard = logged_service(
         {
             "FLASK_GELF_PORT": str(receiver.udp_port),
             "FLASK_PEER_URL": f"http://127.0.0.1:{free_port}",
             "FLASK_PEER_RETRIES": "0",
         }
     )
-    try:
-        response = requests.get(
-            f"{dashboard.url}/dashboard/1", headers={"X-Request-ID": "down"}, timeout=5
-        )
-        assert response.status_code == 502
-        assert response.json() == {
-            "status": 502,
-            "message": "the data service did not answer",
-        }
-        assert receiver.wait_for(
-            short_message="GET /dashboard/1 502", request_id="down"
-        )
-    finally:
-        dashboard.stop()
+    response = requests.get(
+        f"{dashboard.url}/dashboard/1", headers={"X-Request-ID": "down"}, timeout=5
+    )
+    assert response.status_code == 502
+    assert response.json() == {
+        "status": 502,
+        "message": "the data service did not answer",
+    }
+    assert receiver.wait_for(short_message="GET /dashboard/1 502", request_id="down")

@@ -10,9 +10,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from chapter06.otlp_receiver import create_app
-from testkit.servers import LiveServer, ServerProcess, python_command
-
-SERVICE = python_command("-m", "chapter06.logged_service")
+from testkit.servers import LiveServer
 
 
 @pytest.fixture
@@ -30,29 +28,24 @@ def wait_for_spans(spans: list, count: int, timeout: float = 15.0) -> list:
 
 
 @pytest.mark.integration
-def test_one_trace_across_two_processes(collector):
+def test_one_trace_across_two_processes(collector, logged_service):
     server, spans = collector
     traced = {"FLASK_OTLP_ENDPOINT": server.url}
-    data = ServerProcess(SERVICE, env=traced).start()
-    dashboard = ServerProcess(
-        SERVICE,
-        env={**traced, "FLASK_SERVICE_NAME": "dashboard", "FLASK_PEER_URL": data.url},
-    ).start()
-    try:
-        user = {"email": "ann@runnerly.test"}
-        assert requests.post(f"{data.url}/users", json=user, timeout=5).ok
-        response = requests.get(
-            f"{dashboard.url}/dashboard/1",
-            headers={"X-Request-ID": "trace-me"},
-            timeout=5,
-        )
-        assert response.ok
-        # POST /users, then the dashboard's request, its two calls, their two
-        # requests on the data service.
-        found = wait_for_spans(spans, 6)
-    finally:
-        dashboard.stop()
-        data.stop()
+    data = logged_service(traced)
+    dashboard = logged_service(
+        {**traced, "FLASK_SERVICE_NAME": "dashboard", "FLASK_PEER_URL": data.url}
+    )
+    user = {"email": "ann@runnerly.test"}
+    assert requests.post(f"{data.url}/users", json=user, timeout=5).ok
+    response = requests.get(
+        f"{dashboard.url}/dashboard/1",
+        headers={"X-Request-ID": "trace-me"},
+        timeout=5,
+    )
+    assert response.ok
+    # POST /users, then the dashboard's request, its two calls, their two
+    # requests on the data service.
+    found = wait_for_spans(spans, 6)
     [root] = [
         s
         for s in found
