@@ -7,10 +7,10 @@ PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null)
 
 # What the suite starts for real: nginx with Lua, Redis, RabbitMQ, Chromium,
-# Prometheus (with promtool), ModSecurity with the OWASP rules; jq reads JSON
-# in chapter 06's README.
+# Prometheus (with promtool), ModSecurity with the OWASP rules, PostgreSQL
+# (chapter 08's data service); jq reads JSON in chapter 06's README.
 APT_PACKAGES := curl jq nginx libnginx-mod-http-lua redis-server rabbitmq-server \
-	chromium prometheus libnginx-mod-http-modsecurity modsecurity-crs
+	chromium prometheus libnginx-mod-http-modsecurity modsecurity-crs postgresql
 
 # The suite runs on every core (pytest-xdist), a test file per worker at a
 # time, so a README's blocks stay in order in one terminal.
