@@ -12,7 +12,7 @@ from sybil import Sybil
 from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
 from sybil.parsers.rest import DocTestParser
 
-from testkit import fixtures, ports, rabbitmq, readme, services
+from testkit import fixtures, ports, postgres, rabbitmq, readme, services
 from testkit.fixtures import server_fixture
 from testkit.servers import LiveServer, ServerProcess
 
@@ -168,3 +168,20 @@ def nginx(request, tmp_path):
     yield run
     for process in started:
         process.stop()
+
+
+@server_fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL for the whole run; tests use ``postgres_url``."""
+    server = postgres.postgres_server().start()
+    yield server
+    server.stop()
+
+
+@server_fixture
+def postgres_url(request, postgres_server) -> str:
+    """``postgresql+psycopg://...``: a new empty database for each test."""
+    starts_a_server(request)
+    name = postgres_server.create_database()
+    yield postgres_server.database_url(name)
+    postgres_server.drop_database(name)

@@ -41,6 +41,13 @@ elsewhere already; the prose says which. This runner adds:
     for at most :data:`SERVER_START_TIMEOUT` seconds: for a background
     worker that is ready a while after it starts.
 
+``<!-- ports: VARIABLE -->``
+    For a command that starts several servers on ports 5001 to 5099 (a
+    whole stack), moved together by one variable: export ``VARIABLE`` as a
+    base whose hundred ports are free, and rewrite ``127.0.0.1:50NN`` in
+    the blocks that follow to that base plus NN. A command that opens one
+    of those ports is a server; a ``wait-for`` after it waits for the rest.
+
 :func:`mark_integration` marks every block that starts or talks to a server
 or service ``integration``, so ``make quick`` runs only self-contained ones.
 """
@@ -48,6 +55,7 @@ or service ``integration``, so ``make quick`` runs only self-contained ones.
 import doctest
 import os
 import queue
+import random
 import re
 import shlex
 import shutil
@@ -74,6 +82,11 @@ from .servers import ROOT
 
 DEFAULT_PORT = 5000
 ADDRESS = re.compile(rf"\b(127\.0\.0\.1|localhost):{DEFAULT_PORT}\b")
+# A stack's ports, 5001 to 5099 (``<!-- ports: VARIABLE -->``); 5000 stays $PORT.
+STACK_ADDRESS = re.compile(r"\b(127\.0\.0\.1|localhost):50(0[1-9]|[1-9]\d)\b")
+STACK_PORTS = 100
+# Bases below Linux's ephemeral range (32768 and up), where free_port() draws.
+STACK_BASES = range(20_000, 32_000, STACK_PORTS)
 CHECKER = doctest.OutputChecker()
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 # Below pytest's own timeout (300 s), so the failure says which command hung.
@@ -269,6 +282,7 @@ class ShellSession:
         self.server: Job | None = None
         self.background: list[Job] = []
         self.rewrites: list[tuple[str, str]] = []
+        self.port_base: int | None = None
 
     def provide(self, name: str, url: str) -> None:
         """Point the README at a running service (``<!-- needs: NAME -->``)."""
@@ -280,9 +294,22 @@ class ShellSession:
         exports = " ".join(f"{var}={shlex.quote(url)}" for var in service.variables)
         self._in_terminal(f"export {exports}", SERVER_START_TIMEOUT)
 
+    def move_ports(self, variable: str) -> None:
+        """A free base for a stack's ports (``<!-- ports: VARIABLE -->``)."""
+        for base in random.sample(STACK_BASES, len(STACK_BASES)):
+            if not any(port_is_open(base + n) for n in range(STACK_PORTS)):
+                break
+        else:
+            raise AssertionError(f"no {STACK_PORTS} free ports in {STACK_BASES}")
+        self.port_base = base
+        self._in_terminal(f"export {variable}={base}", SERVER_START_TIMEOUT)
+
     def rewrite(self, text: str) -> str:
         for local, actual in self.rewrites:
             text = text.replace(local, actual)
+        if self.port_base is not None:
+            base = self.port_base
+            text = STACK_ADDRESS.sub(lambda m: f"{m[1]}:{base + int(m[2])}", text)
         if self.server is not None:
             text = ADDRESS.sub(rf"\1:{self.server.port}", text)
         return text
@@ -305,7 +332,7 @@ class ShellSession:
             return
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while (returncode := job.returncode) is None:
-            if port_is_open(port):
+            if port_is_open(port) or self._opened_a_stack_port():
                 # A new server replaces the one before, as Ctrl-C then run would.
                 self.stop_server()
                 job.port = port
@@ -352,6 +379,11 @@ class ShellSession:
                     + self._background_output()
                 )
             time.sleep(0.2)
+
+    def _opened_a_stack_port(self) -> bool:
+        if self.port_base is None:
+            return False
+        return any(port_is_open(self.port_base + n) for n in range(1, STACK_PORTS))
 
     def stop_server(self) -> None:
         if self.server is not None:
@@ -449,6 +481,10 @@ def evaluate_wait_for(example: Example) -> None:
     session_of(example).wait_for(example.parsed)
 
 
+def evaluate_ports(example: Example) -> None:
+    session_of(example).move_ports(example.parsed)
+
+
 class ShellBlockParser:
     """Sybil parser for ``shell`` and ``console`` fenced blocks."""
 
@@ -465,10 +501,11 @@ class ShellBlockParser:
 
 
 class DirectiveParser:
-    """Sybil parser for the runner's ``needs`` and ``wait-for`` comments."""
+    """Sybil parser for the runner's ``needs``, ``wait-for`` and ``ports``
+    comments."""
 
     def __init__(self) -> None:
-        self.lexer = DirectiveInHTMLCommentLexer(directive="needs|wait-for")
+        self.lexer = DirectiveInHTMLCommentLexer(directive="needs|wait-for|ports")
 
     def __call__(self, document):
         for region in self.lexer(document):
@@ -483,6 +520,14 @@ class DirectiveParser:
                     )
                 region.parsed = names
                 region.evaluator = evaluate_needs
+            elif region.lexemes["directive"] == "ports":
+                if not re.fullmatch(r"[A-Za-z_]\w*", arguments):
+                    raise ValueError(
+                        f"{document.path}: <!-- ports: {arguments} -->: "
+                        "name one environment variable"
+                    )
+                region.parsed = arguments
+                region.evaluator = evaluate_ports
             else:
                 region.parsed = arguments
                 region.evaluator = evaluate_wait_for
@@ -530,7 +575,7 @@ def mark_integration(items: list[pytest.Item]) -> None:
         if skipping:
             skipping = None if skipping == "next" else skipping
             continue
-        if evaluator in (evaluate_needs, evaluate_wait_for):
+        if evaluator in (evaluate_needs, evaluate_wait_for, evaluate_ports):
             uses_service.add(document)
             slow = True
         elif evaluator is evaluate_shell:
@@ -539,6 +584,7 @@ def mark_integration(items: list[pytest.Item]) -> None:
             slow = (
                 document in uses_service
                 or bool(ADDRESS.search(example.parsed))
+                or bool(STACK_ADDRESS.search(example.parsed))
                 or bool(server_variables & set(VARIABLE.findall(example.parsed)))
             )
         else:

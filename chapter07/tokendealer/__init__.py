@@ -18,7 +18,8 @@ start), ``CLIENTS_FILE`` (registrations made by :mod:`.register`) and
 ``CLIENTS`` (more registrations, as a JSON object).
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
@@ -26,9 +27,9 @@ from flask import Flask
 from chapter02.skeleton.config import CONFIGS, load_config
 from chapter02.skeleton.errors import register_json_errors
 
-from .clients import Clients
+from .clients import Client, Clients
 from .keys import KeyStore
-from .views import oauth
+from .views import client_credentials_grant, oauth
 
 # Not committed (chapter07/.gitignore): made on first start, kept after.
 INSTANCE = Path(__file__).resolve().parent.parent / "instance"
@@ -38,6 +39,8 @@ INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 class TokenDealer:
     keys: KeyStore
     clients: Clients
+    # grant_type -> handler(client, form) -> the token answer (a dict)
+    grants: dict[str, Callable[[Client, dict], dict]] = field(default_factory=dict)
 
 
 def create_app(config=None, **overrides) -> Flask:
@@ -55,6 +58,7 @@ def create_app(config=None, **overrides) -> Flask:
     keys = KeyStore(app.config["KEY_DIR"])
     keys.signing_key()  # the first start makes one
     clients = Clients.from_file(app.config["CLIENTS_FILE"], app.config["CLIENTS"])
-    app.extensions["tokendealer"] = TokenDealer(keys, clients)
+    grants = {"client_credentials": client_credentials_grant}
+    app.extensions["tokendealer"] = TokenDealer(keys, clients, grants)
     app.register_blueprint(oauth)
     return app

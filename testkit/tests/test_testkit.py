@@ -236,6 +236,28 @@ def test_a_needed_service_is_exported_and_its_local_address_rewritten(session):
     assert command == "celery -b redis://127.0.0.1:6390/1 status"
 
 
+@pytest.mark.integration
+def test_a_stack_s_ports_move_together_and_its_first_port_makes_it_a_server(
+    session,
+):
+    session.move_ports("STACK_BASE")
+    base = session.port_base
+    assert session.check("echo $STACK_BASE", str(base)) is None
+    assert session.rewrite("curl 127.0.0.1:5003/ localhost:5099") == (
+        f"curl 127.0.0.1:{base + 3}/ localhost:{base + 99}"
+    )
+    assert session.rewrite("127.0.0.1:5000 127.0.0.1:5100") == (
+        "127.0.0.1:5000 127.0.0.1:5100"  # $PORT's, and not the stack's
+    )
+    # A "stack" of one server, on its base + 2: no $PORT in sight.
+    session.run("python -m http.server --bind 127.0.0.1 $((STACK_BASE + 2))")
+    assert session.server is not None
+    status = "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:5002/"
+    assert session.check(status, "200") is None
+    session.stop()
+    assert not ports.port_is_open(base + 2)
+
+
 def test_readme_blocks_that_use_a_server_are_integration(pytester):
     pytester.makeconftest(CONFTEST)
     pytester.makefile(

@@ -1,0 +1,68 @@
+"""The dashboard's settings (book: chapter 8, "Authentication and authorization").
+
+Every setting can come from the environment with a ``FLASK_`` prefix
+(``FLASK_DATA_SERVICE_URL=http://127.0.0.1:5003``); ``FLASK_CONFIG`` picks
+the class. Development points at the ports ``python -m chapter08`` uses.
+
+    >>> from pathlib import Path
+    >>> Path(default_queue_dir()).name
+    'runnerly-queue'
+    >>> CONFIGS["development"].STRAVA_SCOPE
+    'read,activity:read'
+"""
+
+import os
+import tempfile
+
+
+def default_queue_dir() -> str:
+    """Where the filesystem broker keeps its messages (the worker's default)."""
+    return os.path.join(tempfile.gettempdir(), "runnerly-queue")
+
+
+class Config:
+    SERVICE_NAME = "dashboard"
+    DEBUG = False
+    TESTING = False
+    SECRET_KEY: str | None = None
+    # The data service as this server reaches it, and as the browser does
+    # (None: the same URL). They differ behind a proxy or in containers.
+    DATA_SERVICE_URL = "http://127.0.0.1:5003"
+    DATA_SERVICE_PUBLIC_URL: str | None = None
+    # TokenDealer: the issuer of every token, and where to ask for them.
+    TOKEN_ISSUER = "http://127.0.0.1:5001"
+    CLIENT_ID = "runnerly-dashboard"
+    CLIENT_SECRET = ""
+    STRAVA_BASE_URL = "https://www.strava.com"
+    STRAVA_CLIENT_ID = ""
+    STRAVA_CLIENT_SECRET = ""
+    # Read only: the dashboard shows runs, it never writes to Strava.
+    STRAVA_SCOPE = "read,activity:read"
+    # No broker URL: kombu's filesystem transport in QUEUE_DIR, no server.
+    CELERY_BROKER_URL: str | None = None
+    QUEUE_DIR = default_queue_dir()
+    # Seconds to wait for another service: a page must not hang on one.
+    SERVICE_TIMEOUT = 5.0
+
+
+class DevelopmentConfig(Config):
+    SECRET_KEY = "dev-only-not-secret"
+    STRAVA_BASE_URL = "http://127.0.0.1:5004"  # python -m chapter08's fake
+    STRAVA_CLIENT_ID = "1234"
+    STRAVA_CLIENT_SECRET = "fake-secret"
+
+
+class TestingConfig(DevelopmentConfig):
+    TESTING = True
+    SECRET_KEY = "test-only-not-secret"
+
+
+class ProductionConfig(Config):
+    pass  # SECRET_KEY, CLIENT_SECRET, STRAVA_*: from the environment
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,155 @@
+"""The real stack: ``chapter08.stack.Stack`` and ``python -m chapter08``
+start the five services, wired to each other by environment only."""
+
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import psutil
+import pytest
+import requests
+
+from chapter08.stack import DASHBOARD_CLIENT, WORKER_CLIENT, port_is_open
+from testkit.ports import free_port
+from testkit.servers import ROOT
+
+
+def test_each_web_service_answers_its_health_check(stack_runnerly):
+    urls = stack_runnerly.urls
+    assert set(urls) == {"fakestrava", "tokendealer", "dataservice", "dashboard"}
+    for name in ("tokendealer", "dataservice", "dashboard"):
+        response = requests.get(urls[name] + "/health", timeout=5)
+        assert response.json() == {"status": "alive"}, name
+    # The fake plays Strava, which has no health check: its API answers.
+    athlete = requests.get(urls["fakestrava"] + "/api/v3/athlete", timeout=5)
+    assert athlete.json()["message"] == "Authorization Error"
+
+
+def test_the_dashboard_page_loads(stack_runnerly):
+    response = requests.get(stack_runnerly.urls["dashboard"] + "/", timeout=5)
+    assert response.status_code == 200
+    assert "Log in with Strava" in response.text
+
+
+def test_the_secrets_are_in_no_file_of_the_state_folder(stack_runnerly):
+    state = stack_runnerly.state_dir
+    assert {path.name for path in state.iterdir()} >= {"keys", "runnerly.db"}
+    stored = b"".join(p.read_bytes() for p in state.rglob("*") if p.is_file())
+    for secret in stack_runnerly.secrets.values():
+        assert secret.encode() not in stored
+
+
+def log_in(stack, session: requests.Session) -> None:
+    """What the browser does: the dashboard sends it to the fake Strava's
+    authorize page, the runner says yes, and Strava sends it back."""
+    login = session.get(stack.urls["dashboard"] + "/login", allow_redirects=False)
+    authorize = login.headers["Location"]
+    assert authorize.startswith(stack.urls["fakestrava"] + "/oauth/authorize?")
+    form = dict(parse_qsl(urlsplit(authorize).query))
+    back = session.post(
+        stack.urls["fakestrava"] + "/oauth/authorize",
+        data={**form, "decision": "authorize"},
+        allow_redirects=False,
+    )
+    home = session.get(back.headers["Location"])  # /authorized, then /
+    assert home.status_code == 200, home.text
+
+
+def test_a_runner_logs_in_syncs_and_reads_their_runs(stack_runnerly):
+    """Every wire of the stack: the dashboard's Strava settings and client
+    secret (token exchange), the data service's issuer and CORS origin, the
+    queue both the dashboard and the worker use, the worker's secrets."""
+    stack, dashboard = stack_runnerly, stack_runnerly.urls["dashboard"]
+    browser = requests.Session()
+    log_in(stack, browser)
+    token = browser.get(dashboard + "/api/token", timeout=10).json()
+    assert token["data_service"] == stack.urls["dataservice"]
+    user = token["user_id"]
+    runner = {"Authorization": f"Bearer {token['access_token']}", "Origin": dashboard}
+    page = browser.get(dashboard + "/", timeout=10).text
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    queued = browser.post(dashboard + "/api/sync", headers={"X-CSRFToken": csrf})
+    assert queued.status_code in (200, 202), queued.text
+    user_url = f"{stack.urls['dataservice']}/users/{user}"
+    state = wait_for_sync(user_url + "/sync", runner)
+    assert state["state"] == "done", state
+    runs = requests.get(user_url + "/runs", headers=runner, timeout=5)
+    assert runs.headers["Access-Control-Allow-Origin"] == dashboard
+    assert len(runs.json()) == state["imported"] > 0
+    other = requests.get(f"{user_url}9/runs", headers=runner, timeout=5)
+    assert other.status_code == 403
+
+
+def wait_for_sync(url: str, headers: dict, timeout: float = 60) -> dict:
+    """The sync state once the worker has finished, as the page polls it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = requests.get(url, headers=headers, timeout=5).json()
+        if state["state"] in ("done", "failed") or time.monotonic() > deadline:
+            return state
+        time.sleep(0.2)
+
+
+def test_the_worker_secret_is_this_runs(stack_runnerly):
+    dealer = stack_runnerly.urls["tokendealer"] + "/oauth/token"
+    form = {"grant_type": "client_credentials"}
+    for client_id in (WORKER_CLIENT, DASHBOARD_CLIENT):
+        auth = (client_id, stack_runnerly.secrets[client_id])
+        assert requests.post(dealer, data=form, auth=auth, timeout=5).ok
+    wrong = requests.post(dealer, data=form, auth=(WORKER_CLIENT, "x"), timeout=5)
+    assert wrong.status_code == 401
+
+
+def free_port_base() -> int:
+    """A base whose four ports are free now."""
+    while True:
+        base = free_port() - 1
+        if not any(port_is_open(base + n) for n in range(2, 5)):
+            return base
+
+
+@pytest.mark.integration
+def test_python_m_chapter08_starts_all_and_sigterm_leaves_nothing():
+    base = free_port_base()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chapter08", "--port-base", str(base)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines, up = [], threading.Event()
+
+    def read():
+        with process.stdout as stdout:
+            for line in stdout:
+                lines.append(line.rstrip("\n"))
+                if "Ctrl-C stops everything." in line:
+                    up.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert up.wait(60), "\n".join(lines)
+        dashboard = f"http://127.0.0.1:{base + 2}"
+        assert f"Runnerly is up: open {dashboard}" in lines
+        assert requests.get(dashboard + "/health", timeout=5).ok
+        (state,) = [line.split()[2] for line in lines if "state folder" in line]
+        services = psutil.Process(process.pid).children(recursive=True)
+        assert len(services) >= 5
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        reader.join(timeout=5)
+    gone, alive = psutil.wait_procs(services, timeout=10)
+    assert [p for p in alive if p.status() != psutil.STATUS_ZOMBIE] == []
+    assert not any(port_is_open(base + n) for n in range(1, 5))
+    assert not Path(state).exists()
