@@ -13,6 +13,7 @@ import pytest
 import requests_mock
 
 from chapter08.dashboard.services import Services
+from chapter08.stravaworker.broker import filesystem_options
 from chapter08.tests.fixtures_dashboard import dash_forward, dash_log_in
 
 
@@ -22,8 +23,9 @@ def csrf_token(client) -> str:
 
 
 def queued_messages(folder) -> list:
-    """Every message waiting in the filesystem broker's default queue."""
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder)}
+    """Every message waiting in the filesystem broker's default queue, read
+    the worker's way (its folder layout: what the dashboard must match)."""
+    options = filesystem_options(str(folder))
     found = []
     with kombu.Connection("filesystem://", transport_options=options) as connection:
         queue = connection.SimpleQueue("celery")
