@@ -39,7 +39,7 @@ endif
 	touch $@
 
 run: install
-	$(PY) -m chapter04.monolith
+	$(PY) -m chapter09
 
 test: install lint
 	$(PY) -m coverage erase

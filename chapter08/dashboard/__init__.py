@@ -22,12 +22,12 @@ from celery import Celery
 from flask import Flask
 from flask_wtf import CSRFProtect
 
-from chapter02.skeleton.config import config_class, load_config
+from chapter02.skeleton.config import load_config
 from chapter06.health import alive
 from chapter07.security_headers import DEFAULT_CSP, SecurityHeaders
 
 from .api import api
-from .config import CONFIGS, Config, ProductionConfig
+from .config import CONFIGS, Config
 from .errors import register_errors
 from .services import Services
 from .strava_login import strava_login
@@ -75,10 +75,12 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
     # Not every system's MIME table knows .mjs, and a module script served
     # as anything but JavaScript does not run.
     mimetypes.add_type("text/javascript", ".mjs")
-    # Secure cookies (HTTPS only) in production; the others run on http://.
-    production = issubclass(config_class(config, CONFIGS), ProductionConfig)
+    # Secure cookies (HTTPS only) in production, unless the settings say the
+    # dashboard is served on plain http:// (the others run on http://).
     SecurityHeaders(
-        app, development=not production, csp=content_security_policy(public)
+        app,
+        development=not app.config["SESSION_COOKIE_SECURE"],
+        csp=content_security_policy(public),
     )
     csrf.init_app(app)
     register_errors(app)

@@ -43,6 +43,8 @@ class Config:
     QUEUE_DIR = default_queue_dir()
     # Seconds to wait for another service: a page must not hang on one.
     SERVICE_TIMEOUT = 5.0
+    # The session cookie only over HTTPS: browsers drop it on plain http://.
+    SESSION_COOKIE_SECURE = False
 
 
 class DevelopmentConfig(Config):
@@ -58,7 +60,9 @@ class TestingConfig(DevelopmentConfig):
 
 
 class ProductionConfig(Config):
-    pass  # SECRET_KEY, CLIENT_SECRET, STRAVA_*: from the environment
+    # SECRET_KEY, CLIENT_SECRET, STRAVA_*: from the environment. Behind TLS;
+    # FLASK_SESSION_COOKIE_SECURE=false where it is served on plain http://.
+    SESSION_COOKIE_SECURE = True
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -1,0 +1,36 @@
+"""``python -m chapter09`` (``make run``): Runnerly under Circus, in front.
+
+Ports are ``RUNNERLY_PORT_BASE`` (5000) plus 1 to 4, as chapter 8's; Ctrl-C
+or SIGTERM stops every process.
+"""
+
+import os
+import signal
+import sys
+
+from .stack import CircusStack
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM stops the stack as Ctrl-C does
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
+    stack = CircusStack(int(os.environ.get("RUNNERLY_PORT_BASE", 5000)))
+    try:
+        print("Building and installing the services...", flush=True)
+        stack.start()
+        print(stack.banner(), flush=True)
+        code = stack.process.wait()
+        print(f"runnerly: circusd exited with code {code}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nrunnerly: stopping every service.", flush=True)
+        return 0
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

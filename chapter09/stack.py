@@ -1,0 +1,227 @@
+"""Book: chapter 9, "Process management": the whole of Runnerly under Circus.
+
+``python -m chapter09`` (``make run``) builds each service's wheel, installs
+each in its own environment under a temporary folder (its lock, then the
+wheel), starts ``circusd`` on ``circus.ini`` with this run's values (ports,
+folders, secrets: its environment, which the ini reads as
+``$(circus.env.*)``), waits until every ``/health`` answers, and prints the
+dashboard's URL. Ctrl-C or SIGTERM stops ``circusd``, which stops every
+process it started; the folder goes too.
+
+The clients and scopes are chapter 8's (:mod:`chapter08.stack`); only the way
+the processes run changes: Circus restarts a process that dies, runs several
+per web service on one socket, and takes ``circusctl`` commands.
+"""
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from chapter07.tokendealer.clients import register
+from chapter08.stack import (
+    AUDIENCE,
+    CLIENT_SCOPES,
+    DASHBOARD_CLIENT,
+    DEFAULT_PORT_BASE,
+    STRAVA_CLIENT_ID,
+    WORKER_CLIENT,
+    Ports,
+    port_is_open,
+)
+
+from .build import build
+from .deploy import LOCKS, install
+from .imports import ROOT
+
+CIRCUS_INI = Path(__file__).resolve().parent / "circus.ini"
+SERVICES = ("tokendealer", "dataservice", "dashboard", "stravaworker")
+WEB = ("tokendealer", "dataservice", "dashboard")
+
+
+def circus_ports(base: int | None) -> dict[str, int]:
+    """Circus's own endpoints: base + 55 (circusctl's) and + 56 (its events)."""
+    if base is None:
+        free = Ports.free()
+        return {"ctl": free.tokendealer, "pubsub": free.dashboard}
+    return {"ctl": base + 55, "pubsub": base + 56}
+
+
+class CircusStack:
+    """Runnerly under Circus; ``port_base=None``: free ports everywhere."""
+
+    def __init__(self, port_base: int | None = DEFAULT_PORT_BASE, timeout=60.0):
+        self.ports = Ports.free() if port_base is None else Ports.from_base(port_base)
+        self.circus = circus_ports(port_base)
+        self.timeout = timeout
+        self.folder: Path | None = None
+        self.process: subprocess.Popen | None = None
+        self._temporary: tempfile.TemporaryDirectory | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"tcp://127.0.0.1:{self.circus['ctl']}"
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{getattr(self.ports, service)}"
+
+    def install(self) -> None:
+        """Each service's wheel, built and installed in its own environment."""
+        for service in SERVICES:
+            (wheel,) = build(service, self.folder / "dist", wheel_only=True)
+            install(wheel, self.folder / "venvs" / service, LOCKS / f"{service}.txt")
+
+    def migrate(self, environ: dict[str, str]) -> None:
+        """The database's tables, made once before the processes start (two
+        processes creating them at once race, and one dies)."""
+        command = self.folder / "venvs" / "dataservice" / "bin" / "runnerly-dataservice"
+        settings = {
+            "FLASK_CONFIG": "production",
+            "FLASK_SQLALCHEMY_DATABASE_URI": environ["RUNNERLY_DATABASE_URI"],
+        }
+        subprocess.run(
+            [str(command), "migrate"],
+            env={"PATH": environ["PATH"], **settings},
+            cwd=self.folder,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def environ(self) -> dict[str, str]:
+        """What circus.ini reads as ``$(circus.env.*)``: this run's values."""
+        state = self.folder / "state"
+        clients, client_secrets = {}, {}
+        for client_id, scope in CLIENT_SCOPES.items():
+            registration = register(client_id, AUDIENCE, scope)
+            clients[client_id] = registration.entry
+            client_secrets[client_id] = registration.secret
+        clients[DASHBOARD_CLIENT]["token_exchange"] = True  # the runner token
+        # A file, not a variable: the hashes hold "$", which Circus expands.
+        (state / "clients.json").write_text(json.dumps(clients))
+        values = {
+            "runnerly_venvs": self.folder / "venvs",
+            "runnerly_state": state,
+            "runnerly_logs": self.folder / "logs",
+            "runnerly_python": sys.executable,
+            "runnerly_repo": ROOT,
+            "runnerly_database_uri": f"sqlite:///{state}/runnerly.db",
+            "circus_endpoint": self.endpoint,
+            "circus_pubsub_endpoint": f"tcp://127.0.0.1:{self.circus['pubsub']}",
+            "dashboard_secret_key": secrets.token_urlsafe(32),
+            "dashboard_client_secret": client_secrets[DASHBOARD_CLIENT],
+            "worker_client_secret": client_secrets[WORKER_CLIENT],
+            "strava_client_id": STRAVA_CLIENT_ID,
+            "strava_client_secret": secrets.token_urlsafe(24),
+            # Redis or RabbitMQ when the reader has one; empty: the folder.
+            "runnerly_broker_url": os.environ.get("CELERY_BROKER_URL", ""),
+            **{f"{name}_port": port for name, port in vars(self.ports).items()},
+        }
+        return {**os.environ, **{k.upper(): str(v) for k, v in values.items()}}
+
+    def start(self) -> "CircusStack":
+        ports = [*vars(self.ports).values(), *self.circus.values()]
+        busy = [port for port in ports if port_is_open(port)]
+        if busy:
+            raise RuntimeError(f"ports in use: {busy} (set RUNNERLY_PORT_BASE)")
+        self._temporary = tempfile.TemporaryDirectory(prefix="runnerly-circus-")
+        self.folder = Path(self._temporary.name)
+        for name in ("state", "logs", "state/queue"):
+            (self.folder / name).mkdir()
+        try:
+            self.install()
+            environ = self.environ()
+            self.migrate(environ)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "circus.circusd", str(CIRCUS_INI)],
+                env=environ,
+                cwd=self.folder,
+                stdin=subprocess.DEVNULL,
+                # Its own session: Ctrl-C reaches us, and we stop circusd.
+                start_new_session=True,
+            )
+            self.wait_until_up()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def healthy(self, service: str) -> bool:
+        try:
+            url = f"{self.url(service)}/health"
+            # An http:// URL made here, on loopback: no file:// to fear.
+            with urllib.request.urlopen(url, timeout=2) as response:  # nosec B310
+                return response.status == 200
+        except OSError:
+            return False
+
+    def wait_until_up(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        while not (
+            all(self.healthy(service) for service in WEB)
+            and port_is_open(self.ports.fakestrava)
+        ):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"circusd exited:\n{self.logs()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not up after {self.timeout:g} s:\n{self.logs()}")
+            time.sleep(0.1)
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text()[-2000:]}"
+            for path in sorted((self.folder / "logs").glob("*.log"))
+        )
+
+    def circusctl(self, *args: str) -> str:
+        """``circusctl --endpoint ... ARGS``: its output."""
+        done = subprocess.run(
+            [sys.executable, "-m", "circus.circusctl", "--endpoint", self.endpoint,
+             "--timeout", "15", *args],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        if done.returncode:
+            raise RuntimeError(f"circusctl {' '.join(args)}: {done.stderr}")
+        return done.stdout
+
+    def stop(self) -> None:
+        """SIGTERM to circusd: it stops its watchers, each process gracefully."""
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=60)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            self.process = None
+        if self._temporary is not None:
+            self._temporary.cleanup()
+            self._temporary = None
+
+    def banner(self) -> str:
+        return "\n".join([
+            "",
+            f"Runnerly is up under Circus: open {self.url('dashboard')}",
+            "  and log in with Strava: the fake Strava's page lets you pick a",
+            "  runner; then press Sync to import their runs.",
+            "",
+            *(f"  {name:<12} {self.url(name)}" for name in (*WEB, "fakestrava")),
+            f"  logs         {self.folder / 'logs'}",
+            f"  circusctl    circusctl --endpoint {self.endpoint} status",
+            "",
+            "Ctrl-C stops everything.",
+            "",
+        ])  # fmt: skip
+
+    def __enter__(self) -> "CircusStack":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()

@@ -1,0 +1,141 @@
+"""Runnerly under Circus, for real: health, a killed process, a graceful
+reload, circusctl (chapter 9, "Running all microservices", "Process
+management")."""
+
+import os
+import re
+import signal
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+import redis
+import requests
+
+from chapter08.tests.test_ch08_stack_runnerly import log_in, wait_for_sync
+from chapter09.stack import WEB, CircusStack
+from testkit.fixtures import server_fixture
+
+
+@server_fixture(scope="module")
+def c9_stack():
+    with CircusStack(port_base=None) as stack:
+        yield stack
+
+
+def pids(stack, watcher) -> set[int]:
+    listed = stack.circusctl("list", watcher).strip()
+    return {int(pid) for pid in listed.split(",") if pid}
+
+
+def wait_for(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
+
+
+def test_every_health_answers_with_its_version(c9_stack):
+    for service in WEB:
+        health = requests.get(f"{c9_stack.url(service)}/health", timeout=5).json()
+        assert health == {"status": "alive", "version": "1.0.0"}
+
+
+def test_circusctl_status_and_stats(c9_stack):
+    status = c9_stack.circusctl("status")
+    for watcher in (*WEB, "stravaworker", "fakestrava"):
+        assert f"{watcher}: active" in status
+    stats = c9_stack.circusctl("stats", "dataservice")
+    assert len(pids(c9_stack, "dataservice")) == 2
+    for pid in pids(c9_stack, "dataservice"):
+        assert f"{pid}:" in stats
+
+
+def test_a_killed_process_comes_back(c9_stack):
+    before = pids(c9_stack, "dashboard")
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    wait_for(lambda: len(pids(c9_stack, "dashboard") - {victim}) == 2)
+    for _ in range(10):  # whichever process answers
+        response = requests.get(f"{c9_stack.url('dashboard')}/health", timeout=5)
+        assert response.status_code == 200
+
+
+def test_a_graceful_reload_loses_no_request(c9_stack):
+    url = f"{c9_stack.url('dataservice')}/health"
+    before = pids(c9_stack, "dataservice")
+    answers, failures = [], []
+    reloaded = threading.Event()
+
+    def hammer():
+        # Until the reload is over and a while after: at most 2000 requests.
+        extra = 0
+        for _ in range(2000):
+            try:
+                answers.append(requests.get(url, timeout=10).status_code)
+            except requests.RequestException as error:
+                failures.append(repr(error))
+            if reloaded.is_set():
+                extra += 1
+                if extra >= 50:
+                    return
+
+    thread = threading.Thread(target=hammer)
+    thread.start()
+    try:
+        while len(answers) < 20:  # requests are flowing before the reload
+            time.sleep(0.01)
+        c9_stack.circusctl("reload", "dataservice", "--waiting")
+        wait_for(lambda: not (pids(c9_stack, "dataservice") & before))
+    finally:
+        reloaded.set()
+        thread.join(timeout=120)
+    assert failures == []
+    assert set(answers) == {200}
+    assert not pids(c9_stack, "dataservice") & before  # all new processes
+
+
+def test_circusctl_restart_brings_a_service_back(c9_stack):
+    before = pids(c9_stack, "tokendealer")
+    c9_stack.circusctl("restart", "tokendealer", "--waiting")
+    wait_for(lambda: len(pids(c9_stack, "tokendealer") - before) == 2)
+    assert c9_stack.healthy("tokendealer")
+    jwks = requests.get(
+        f"{c9_stack.url('tokendealer')}/.well-known/jwks.json", timeout=5
+    )
+    assert jwks.json()["keys"]
+
+
+def sign_in_and_sync(stack) -> dict:
+    """Chapter 8's scenario, through the installed services under Circus: a
+    runner logs in through the fake Strava and syncs; the sync's end state."""
+    urls = {name: stack.url(name) for name in ("dashboard", "fakestrava")}
+    browser = requests.Session()
+    log_in(SimpleNamespace(urls=urls), browser)
+    token = browser.get(urls["dashboard"] + "/api/token", timeout=10).json()
+    page = browser.get(urls["dashboard"] + "/", timeout=10).text
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
+    queued = browser.post(
+        urls["dashboard"] + "/api/sync", headers={"X-CSRFToken": csrf}
+    )
+    assert queued.status_code == 202, queued.text
+    runner = {"Authorization": f"Bearer {token['access_token']}"}
+    sync = f"{stack.url('dataservice')}/users/{token['user_id']}/sync"
+    return wait_for_sync(sync, runner)
+
+
+def test_a_runner_syncs_through_the_queue_folder(c9_stack):
+    state = sign_in_and_sync(c9_stack)
+    assert state["state"] == "done" and state["imported"] > 0, state
+
+
+@pytest.mark.integration
+def test_with_celery_broker_url_the_stack_uses_that_broker(redis_url, monkeypatch):
+    monkeypatch.setenv("CELERY_BROKER_URL", redis_url)
+    with CircusStack(port_base=None) as stack:
+        state = sign_in_and_sync(stack)
+    assert state["state"] == "done" and state["imported"] > 0, state
+    # The task went through Redis: Celery's queue binding is there.
+    with redis.Redis.from_url(redis_url) as client:
+        assert client.exists("_kombu.binding.celery")
