@@ -8,9 +8,12 @@ UV := $(shell command -v uv 2>/dev/null)
 
 # What the suite starts for real: nginx with Lua, Redis, RabbitMQ, Chromium,
 # Prometheus (with promtool), ModSecurity with the OWASP rules, PostgreSQL
-# (chapter 08's data service); jq reads JSON in chapter 06's README.
+# (chapter 08's data service), podman with runc and catatonit (chapter 10's
+# images; mmdebstrap makes their base image); jq reads JSON in chapter 06's
+# README.
 APT_PACKAGES := curl jq nginx libnginx-mod-http-lua redis-server rabbitmq-server \
-	chromium prometheus libnginx-mod-http-modsecurity modsecurity-crs postgresql
+	chromium prometheus libnginx-mod-http-modsecurity modsecurity-crs postgresql \
+	podman runc catatonit mmdebstrap
 
 # The suite runs on every core (pytest-xdist), a test file per worker at a
 # time, so a README's blocks stay in order in one terminal.

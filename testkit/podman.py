@@ -31,7 +31,7 @@ from pathlib import Path
 from .ports import LOCALHOST, free_port
 from .services import SEARCH_PATH, missing
 
-INSTALL = "sudo apt-get install podman mmdebstrap runc uidmap"
+INSTALL = "sudo apt-get install podman runc catatonit mmdebstrap"
 BASE_IMAGE = "localhost/runnerly-base:bookworm"
 # What the services need from Debian: Python with venv (pip comes with it),
 # CA certificates for HTTPS; nothing to compile with.

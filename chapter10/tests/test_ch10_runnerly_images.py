@@ -1,0 +1,73 @@
+"""Book: chapter 10, "Running Flask in Docker": Runnerly's images.
+
+Each service's image is built from chapter 09's wheel, then run alone,
+read-only, on a free loopback port: its ``/health`` answers with the version
+the wheel says, it runs as a user, stops within seconds of SIGTERM, and no
+layer holds a key.
+"""
+
+import json
+import urllib.request
+
+import pytest
+
+RUN_AS = "10001"
+# What each service needs to start alone (no other service is asked for
+# /health): its database or key folder on the tmpfs, a secret key.
+SETTINGS = {
+    "dataservice": {
+        "FLASK_SQLALCHEMY_DATABASE_URI": "sqlite:////tmp/runnerly.db",
+        "FLASK_TOKEN_ISSUER": "http://127.0.0.1:9",
+    },
+    "tokendealer": {
+        "FLASK_KEY_DIR": "/tmp/keys",
+        "FLASK_CLIENTS_FILE": "/tmp/clients.json",
+        "FLASK_ISSUER": "http://127.0.0.1:9",
+    },
+    "dashboard": {
+        "FLASK_SECRET_KEY": "only-for-this-test",
+        "FLASK_CLIENT_SECRET": "only-for-this-test",
+        "FLASK_TOKEN_ISSUER": "http://127.0.0.1:9",
+        "FLASK_DATA_SERVICE_URL": "http://127.0.0.1:9",
+    },
+}
+WEB_SERVICES = sorted(SETTINGS)
+
+
+def start(run_container, image, service):
+    from chapter10.conftest import free_port
+
+    port = free_port()
+    container = run_container(
+        image,
+        "serve", f"--bind=127.0.0.1:{port}",
+        port=port,
+        env=SETTINGS[service],
+    )  # fmt: skip
+    container.wait_for("/health")
+    return container
+
+
+@pytest.mark.parametrize("service", WEB_SERVICES)
+def test_the_service_runs_from_its_image(
+    podman, runnerly_image, run_container, service
+):
+    image = runnerly_image(service)
+    container = start(run_container, image, service)
+    with urllib.request.urlopen(container.url + "/health") as answer:
+        assert json.load(answer)["version"] == "1.0.0"
+    assert container.healthcheck()
+    assert podman.inspect(image)["Config"]["User"] == RUN_AS
+    assert container.exec("id", "-u").strip() == RUN_AS
+    # gunicorn, PID 1, handles SIGTERM: gone well before the 10 s grace.
+    assert container.stop(timeout=10) < 5
+    assert podman.inspect(container.name, "container")["State"]["ExitCode"] == 0
+
+
+# Builds and reads images, starts no container.
+@pytest.mark.slow
+@pytest.mark.parametrize("service", [*WEB_SERVICES, "stravaworker"])
+def test_no_key_or_local_settings_in_any_layer(
+    podman, base_image, runnerly_image, service
+):
+    assert podman.secrets_in(runnerly_image(service), skip_base=base_image) == []
