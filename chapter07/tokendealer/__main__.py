@@ -9,12 +9,20 @@ Serves on ``$PORT`` (5000); its issuer is its own URL unless
 import os
 import signal
 import sys
+from collections.abc import Callable
+
+from flask import Flask
 
 from . import create_app
 
 
 def main() -> None:
-    port = int(os.environ.get("PORT", 5000))
+    serve(create_app, default_port=5000)
+
+
+def serve(create_app: Callable[..., Flask], default_port: int) -> None:
+    """Run a TokenDealer app (chapter 8's grows this one) on ``$PORT``."""
+    port = int(os.environ.get("PORT", default_port))
     overrides = {}
     if "FLASK_ISSUER" not in os.environ:
         overrides["ISSUER"] = f"http://127.0.0.1:{port}"

@@ -7,22 +7,13 @@ from ``FLASK_CLIENTS`` (a JSON object of registrations, hashes only: see
 keys from ``FLASK_KEY_DIR``, as in chapter 7.
 """
 
-import os
-import signal
-import sys
+from chapter07.tokendealer.__main__ import serve
 
 from . import create_app
 
 
 def main() -> None:
-    port = int(os.environ.get("PORT", 5001))
-    overrides = {}
-    if "FLASK_ISSUER" not in os.environ:
-        overrides["ISSUER"] = f"http://127.0.0.1:{port}"
-    app = create_app(**overrides)
-    print(f"TokenDealer on {app.config['ISSUER']}/oauth/token", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    app.run(host="127.0.0.1", port=port)
+    serve(create_app, default_port=5001)
 
 
 if __name__ == "__main__":
