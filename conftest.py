@@ -137,6 +137,12 @@ def readme_service(request):
     return request.getfixturevalue
 
 
+@pytest.fixture(scope="session")
+def nginx_installed() -> str:
+    """For a README that runs a command starting nginx itself (``needs: nginx``)."""
+    return services.nginx_with_lua()
+
+
 @server_fixture(scope="session")
 def rabbitmq_server(tmp_path_factory):
     """One real RabbitMQ for the whole run: it takes seconds to start."""

@@ -1,7 +1,8 @@
 """``python -m chapter09`` (``make run``): Runnerly under Circus, in front.
 
-Ports are ``RUNNERLY_PORT_BASE`` (5000) plus 1 to 4, as chapter 8's; Ctrl-C
-or SIGTERM stops every process.
+Ports are ``RUNNERLY_PORT_BASE`` (5000) plus 1 to 4, as chapter 8's (with
+nginx in front, 2 and 3 are nginx's, and the two services' own sockets are
+base plus 12 and 13); Ctrl-C or SIGTERM stops every process.
 """
 
 import os

@@ -11,11 +11,24 @@ process it started; the folder goes too.
 The clients and scopes are chapter 8's (:mod:`chapter08.stack`); only the way
 the processes run changes: Circus restarts a process that dies, runs several
 per web service on one socket, and takes ``circusctl`` commands.
+
+Where nginx and its Lua module are installed, nginx is one more watcher, in
+front of the two services a browser calls (the dashboard and the data
+service) with chapter 7's WAF; it takes their public ports, and their
+sockets move to ports of their own (base + 12 and + 13)::
+
+    >>> ports = Ports.from_base(5000)
+    >>> conf = nginx_conf(Path("/tmp/run"), ports, socket_ports(5000, ports))
+    >>> [line.strip() for line in conf.splitlines() if "listen" in line]
+    ['listen 127.0.0.1:5002;', 'listen 127.0.0.1:5003;']
+    >>> [line.strip() for line in conf.splitlines() if "proxy_pass" in line]
+    ['proxy_pass http://127.0.0.1:5012;', 'proxy_pass http://127.0.0.1:5013;']
 """
 
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +37,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import jinja2
+
 from chapter07.tokendealer.clients import register
+from chapter07.waf_nginx import LUA_MODULES, MODULES, WAF, Limits
 from chapter08.stack import (
     AUDIENCE,
     CLIENT_SCOPES,
@@ -40,9 +56,71 @@ from .build import build
 from .deploy import LOCKS, install
 from .imports import ROOT
 
-CIRCUS_INI = Path(__file__).resolve().parent / "circus.ini"
+HERE = Path(__file__).resolve().parent
+CIRCUS_INI = HERE / "circus.ini"
+NGINX_INI = HERE / "nginx.ini"
 SERVICES = ("tokendealer", "dataservice", "dashboard", "stravaworker")
 WEB = ("tokendealer", "dataservice", "dashboard")
+# What nginx fronts: the services a browser calls.
+FRONTED = ("dashboard", "dataservice")
+# Per client address. A browser's first visit to the dashboard fetches a
+# dozen files at once (the page, its styles, its modules): a burst of 50.
+LIMITS = {
+    "dashboard": Limits(per_minute=1200, burst=50, concurrency=20),
+    "dataservice": Limits(per_minute=1200, burst=50, concurrency=20),
+}
+# Debian installs daemons in sbin, which is not on every user's PATH.
+SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
+
+
+def find_nginx() -> str | None:
+    """nginx's path if it and its Lua module are installed (Debian's packages
+    nginx and libnginx-mod-http-lua), else ``None``."""
+    path = os.pathsep.join([os.environ.get("PATH", ""), *SBIN])
+    binary = shutil.which("nginx", path=path)
+    if binary and all((MODULES / name).exists() for name in LUA_MODULES):
+        return binary
+    return None
+
+
+def socket_ports(base: int | None, public: Ports) -> dict[str, int]:
+    """The fronted services' own ports behind nginx: base + 12 and + 13."""
+    if base is not None:
+        return {"dashboard": base + 12, "dataservice": base + 13}
+    while True:  # free ones, not the public ones
+        free = Ports.free()
+        ports = {"dashboard": free.dashboard, "dataservice": free.dataservice}
+        if not set(ports.values()) & set(vars(public).values()):
+            return ports
+
+
+def nginx_conf(run: Path, public: Ports, sockets: dict[str, int]) -> str:
+    """nginx.conf for this run, from ``nginx.conf.j2``: its files in ``run``."""
+    templates = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE),
+        autoescape=jinja2.select_autoescape(),  # HTML only: none here
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    services = {
+        name: {
+            "port": getattr(public, name),
+            "socket_port": sockets[name],
+            "rate": LIMITS[name].per_minute / 60,
+            "burst": LIMITS[name].burst,
+            "concurrency": LIMITS[name].concurrency,
+        }
+        for name in FRONTED
+    }
+    return templates.get_template("nginx.conf.j2").render(
+        run=run,
+        logs=run.parent / "logs",
+        modules=[MODULES / name for name in LUA_MODULES],
+        waf=WAF / "runnerly_waf.lua",
+        **services,
+    )
 
 
 def circus_ports(base: int | None) -> dict[str, int]:
@@ -54,11 +132,25 @@ def circus_ports(base: int | None) -> dict[str, int]:
 
 
 class CircusStack:
-    """Runnerly under Circus; ``port_base=None``: free ports everywhere."""
+    """Runnerly under Circus; ``port_base=None``: free ports everywhere.
 
-    def __init__(self, port_base: int | None = DEFAULT_PORT_BASE, timeout=60.0):
+    ``nginx=False``: no nginx in front, even where it is installed.
+    """
+
+    def __init__(
+        self,
+        port_base: int | None = DEFAULT_PORT_BASE,
+        timeout: float = 60.0,
+        nginx: bool = True,
+    ):
         self.ports = Ports.free() if port_base is None else Ports.from_base(port_base)
         self.circus = circus_ports(port_base)
+        self.nginx = find_nginx() if nginx else None
+        # Where the fronted services' Circus sockets listen.
+        if self.nginx:
+            self.sockets = socket_ports(port_base, self.ports)
+        else:
+            self.sockets = {name: getattr(self.ports, name) for name in FRONTED}
         self.timeout = timeout
         self.folder: Path | None = None
         self.process: subprocess.Popen | None = None
@@ -69,7 +161,13 @@ class CircusStack:
         return f"tcp://127.0.0.1:{self.circus['ctl']}"
 
     def url(self, service: str) -> str:
+        """Where a browser calls ``service``: through nginx when it fronts it."""
         return f"http://127.0.0.1:{getattr(self.ports, service)}"
+
+    def socket_url(self, service: str) -> str:
+        """The service itself (its Circus socket), without nginx."""
+        port = self.sockets.get(service, getattr(self.ports, service))
+        return f"http://127.0.0.1:{port}"
 
     def install(self) -> None:
         """Each service's wheel, built and installed in its own environment."""
@@ -121,19 +219,32 @@ class CircusStack:
             # Redis or RabbitMQ when the reader has one; empty: the folder.
             "runnerly_broker_url": os.environ.get("CELERY_BROKER_URL", ""),
             **{f"{name}_port": port for name, port in vars(self.ports).items()},
+            **{f"{name}_socket_port": port for name, port in self.sockets.items()},
+            # nginx.ini, where nginx is installed: one more watcher.
+            "runnerly_include": NGINX_INI if self.nginx else "",
+            "runnerly_nginx": self.folder / "nginx",
+            "nginx_binary": self.nginx or "",
         }
         return {**os.environ, **{k.upper(): str(v) for k, v in values.items()}}
 
     def start(self) -> "CircusStack":
-        ports = [*vars(self.ports).values(), *self.circus.values()]
+        ports = [
+            *vars(self.ports).values(),
+            *self.circus.values(),
+            *self.sockets.values(),
+        ]
         busy = [port for port in ports if port_is_open(port)]
         if busy:
             raise RuntimeError(f"ports in use: {busy} (set RUNNERLY_PORT_BASE)")
         self._temporary = tempfile.TemporaryDirectory(prefix="runnerly-circus-")
         self.folder = Path(self._temporary.name)
-        for name in ("state", "logs", "state/queue"):
+        for name in ("state", "logs", "state/queue", "nginx"):
             (self.folder / name).mkdir()
         try:
+            if self.nginx:
+                run = self.folder / "nginx"
+                conf = nginx_conf(run, self.ports, self.sockets)
+                (run / "nginx.conf").write_text(conf)
             self.install()
             environ = self.environ()
             self.migrate(environ)
@@ -213,12 +324,21 @@ class CircusStack:
             "  runner; then press Sync to import their runs.",
             "",
             *(f"  {name:<12} {self.url(name)}" for name in (*WEB, "fakestrava")),
+            f"  {'nginx':<12} {self.nginx_says()}",
             f"  logs         {self.folder / 'logs'}",
             f"  circusctl    circusctl --endpoint {self.endpoint} status",
             "",
             "Ctrl-C stops everything.",
             "",
         ])  # fmt: skip
+
+    def nginx_says(self) -> str:
+        """The banner's nginx line: in front of what, or why not."""
+        if not self.nginx:
+            why = "not installed" if find_nginx() is None else "left out"
+            return f"{why}, services served directly"
+        behind = ", ".join(f"{name} :{port}" for name, port in self.sockets.items())
+        return f"in front, with chapter 7's WAF (behind it: {behind})"
 
     def __enter__(self) -> "CircusStack":
         return self.start()

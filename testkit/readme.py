@@ -36,6 +36,10 @@ elsewhere already; the prose says which. This runner adds:
     ``127.0.0.1:5672``) in the commands. The reader's text names their own
     local broker; the suite's lives on a free port.
 
+``<!-- needs: nginx -->``
+    The README's own commands start nginx (with its Lua module): skip with
+    the install hint where it is missing (fail under ``REQUIRE_SERVICES=1``).
+
 ``<!-- wait-for: COMMAND -->``
     Run ``COMMAND`` in the README's terminal until it exits with status 0,
     for at most :data:`SERVER_START_TIMEOUT` seconds: for a background
@@ -123,6 +127,8 @@ SERVICES = {
         ("AMQP_URL",),
         ("amqp://guest:guest@127.0.0.1:5672", "amqp://guest:guest@localhost:5672"),
     ),
+    # Installed, not started: the README's commands start it.
+    "nginx": Service("nginx_installed", (), ()),
 }
 
 
@@ -291,8 +297,9 @@ class ShellSession:
         base = f"{parts.scheme}://{parts.netloc}"
         for local in service.local:
             self.rewrites.append((local, base))
-        exports = " ".join(f"{var}={shlex.quote(url)}" for var in service.variables)
-        self._in_terminal(f"export {exports}", SERVER_START_TIMEOUT)
+        if service.variables:
+            exports = " ".join(f"{var}={shlex.quote(url)}" for var in service.variables)
+            self._in_terminal(f"export {exports}", SERVER_START_TIMEOUT)
 
     def move_ports(self, variable: str) -> None:
         """A free base for a stack's ports (``<!-- ports: VARIABLE -->``)."""

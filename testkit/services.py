@@ -106,6 +106,17 @@ http {{
 """
 
 
+def nginx_with_lua() -> str:
+    """nginx's binary, once it and its Lua module are known to be installed."""
+    binary = find_binary("nginx", "sudo apt-get install nginx")
+    if not (NGINX_MODULES / "ngx_http_lua_module.so").exists():
+        missing(
+            "nginx's Lua module not found; install it with: "
+            "sudo apt-get install libnginx-mod-http-lua"
+        )
+    return binary
+
+
 def nginx_server(
     workdir: Path,
     server: str,

@@ -1,6 +1,6 @@
 """Runnerly under Circus, for real: health, a killed process, a graceful
-reload, circusctl (chapter 9, "Running all microservices", "Process
-management")."""
+reload, circusctl, and nginx with chapter 7's WAF in front where it is
+installed (chapter 9, "Running all microservices", "Process management")."""
 
 import os
 import re
@@ -8,13 +8,15 @@ import signal
 import threading
 import time
 from types import SimpleNamespace
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import redis
 import requests
 
 from chapter08.tests.test_ch08_stack_runnerly import log_in, wait_for_sync
-from chapter09.stack import WEB, CircusStack
+from chapter09.stack import FRONTED, WEB, CircusStack
+from testkit import services
 from testkit.fixtures import server_fixture
 
 
@@ -22,6 +24,17 @@ from testkit.fixtures import server_fixture
 def c9_stack():
     with CircusStack(port_base=None) as stack:
         yield stack
+
+
+@pytest.fixture
+def fronted(c9_stack):
+    """The stack, with nginx in front (skips, or fails under CI, without)."""
+    if not c9_stack.nginx:
+        services.missing(
+            "nginx or its Lua module not found; install them with: "
+            "sudo apt-get install nginx libnginx-mod-http-lua"
+        )
+    return c9_stack
 
 
 def pids(stack, watcher) -> set[int]:
@@ -63,7 +76,9 @@ def test_a_killed_process_comes_back(c9_stack):
 
 
 def test_a_graceful_reload_loses_no_request(c9_stack):
-    url = f"{c9_stack.url('dataservice')}/health"
+    # The socket Circus keeps open, not nginx: this is Circus's reload, and
+    # nginx's rate limit would refuse a loop of requests.
+    url = f"{c9_stack.socket_url('dataservice')}/health"
     before = pids(c9_stack, "dataservice")
     answers, failures = [], []
     reloaded = threading.Event()
@@ -128,12 +143,94 @@ def sign_in_and_sync(stack) -> dict:
 def test_a_runner_syncs_through_the_queue_folder(c9_stack):
     state = sign_in_and_sync(c9_stack)
     assert state["state"] == "done" and state["imported"] > 0, state
+    if c9_stack.nginx:  # the browser's requests all went through nginx
+        log = (c9_stack.folder / "logs" / "nginx-access.log").read_text()
+        for request in ("GET /login", "GET /authorized", "POST /api/sync"):
+            assert f'"{request}' in log
+        assert re.search(r'"GET /users/\d+/sync ', log)
+
+
+# nginx in front (where installed): the public ports are nginx's.
+
+
+def test_nginx_fronts_the_services_a_browser_calls(fronted):
+    assert "nginx: active" in fronted.circusctl("status")
+    for service in FRONTED:
+        public = requests.get(f"{fronted.url(service)}/health", timeout=5)
+        assert public.json() == {"status": "alive", "version": "1.0.0"}
+        assert public.headers["Server"] == "nginx"
+        direct = requests.get(f"{fronted.socket_url(service)}/health", timeout=5)
+        assert direct.json() == public.json()
+        assert direct.headers["Server"] != "nginx"  # gunicorn
+
+
+def test_the_dashboard_names_its_public_port(fronted):
+    """nginx passes Host on: the redirect_uri the dashboard gives Strava
+    (``url_for(..., _external=True)``) is nginx's port, not the socket's."""
+    login = requests.get(
+        f"{fronted.url('dashboard')}/login", allow_redirects=False, timeout=5
+    )
+    query = dict(parse_qsl(urlsplit(login.headers["Location"]).query))
+    assert query["redirect_uri"] == f"{fronted.url('dashboard')}/authorized"
+
+
+def test_cors_preflights_pass_through_nginx(fronted):
+    dashboard = fronted.url("dashboard")
+    preflight = requests.options(
+        f"{fronted.url('dataservice')}/users/1/runs",
+        headers={
+            "Origin": dashboard,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "Authorization",
+        },
+        timeout=5,
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["Server"] == "nginx"
+    assert preflight.headers["Access-Control-Allow-Origin"] == dashboard
+    assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
+
+
+def test_the_waf_refuses_what_its_rules_say(fronted):
+    url = f"{fronted.url('dataservice')}/health"
+    scanner = {"User-Agent": "sqlmap/1.7"}
+    refused = requests.get(url, headers=scanner, timeout=5)
+    assert refused.status_code == 403
+    assert refused.json() == {"status": 403, "message": "Forbidden client."}
+    # The service itself would have answered: the refusal is nginx's.
+    direct = f"{fronted.socket_url('dataservice')}/health"
+    assert requests.get(direct, headers=scanner, timeout=5).status_code == 200
+    # Each service's own paths: the dashboard's /login is no data service path.
+    elsewhere = requests.get(f"{fronted.url('dataservice')}/login", timeout=5)
+    assert elsewhere.status_code == 404
+    assert elsewhere.json() == {"status": 404, "message": "Not found."}
+
+
+def test_a_burst_beyond_the_rate_limit_gets_a_429(fronted):
+    """Requests one after the other, as fast as loopback goes: beyond the
+    burst, nginx refuses (at most 500 requests). Last of the shared stack's
+    tests: the data service's budget for 127.0.0.1 is spent for a moment."""
+    url = f"{fronted.url('dataservice')}/health"
+    with requests.Session() as client:
+        for _ in range(500):
+            response = client.get(url, timeout=5)
+            if response.status_code != 200:
+                break
+        assert response.status_code == 429
+        assert response.json() == {"status": 429, "message": "Too many requests."}
+        assert int(response.headers["Retry-After"]) >= 1
+        # The bucket leaks: a request is served again, soon.
+        wait_for(lambda: client.get(url, timeout=5).status_code == 200, timeout=10)
 
 
 @pytest.mark.integration
 def test_with_celery_broker_url_the_stack_uses_that_broker(redis_url, monkeypatch):
+    """Without nginx, too: the services serve their public ports themselves."""
     monkeypatch.setenv("CELERY_BROKER_URL", redis_url)
-    with CircusStack(port_base=None) as stack:
+    with CircusStack(port_base=None, nginx=False) as stack:
+        assert "services served directly" in stack.banner()
+        assert "nginx" not in stack.circusctl("status")
+        assert stack.socket_url("dashboard") == stack.url("dashboard")
         state = sign_in_and_sync(stack)
     assert state["state"] == "done" and state["imported"] > 0, state
     # The task went through Redis: Celery's queue binding is there.

@@ -18,10 +18,11 @@ pytestmark = pytest.mark.integration
 
 
 def free_base() -> int:
-    """A base whose ports (base + 1..4, + 55, + 56) are all free now."""
+    """A base whose ports (base + 1..4, nginx's + 12, + 13, + 55, + 56) are all
+    free now."""
     for _ in range(50):
         base = random.randrange(20000, 40000, 100)
-        if not any(port_is_open(base + n) for n in (1, 2, 3, 4, 55, 56)):
+        if not any(port_is_open(base + n) for n in (1, 2, 3, 4, 12, 13, 55, 56)):
             return base
     raise RuntimeError("no free port range")
 
