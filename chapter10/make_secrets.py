@@ -63,8 +63,9 @@ def make(folder: Path) -> dict[str, str]:
     private = folder / "secrets"
     private.mkdir(mode=0o700, parents=True, exist_ok=True)
     _write(private / "postgres_password", password)
-    # libpq's password file: host:port:database:user:password.
-    _write(private / "pgpass", f"postgres:5432:runnerly:runnerly:{password}\n")
+    # libpq's password file: host:port:database:user:password, any host and
+    # port (the service's name on Compose's network, 127.0.0.1 on the host's).
+    _write(private / "pgpass", f"*:*:runnerly:runnerly:{password}\n")
     _write(folder / ".env", dotenv_lines(values))
     return values
 

@@ -18,10 +18,12 @@ RUN python3 -m venv /opt/venv \
 
 # Stage 2: what runs. The wheels, pip and any build tool stay behind.
 FROM ${BASE_IMAGE}
-RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin runnerly
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin runnerly \
+    && install -d -o 10001 -g 10001 -m 700 /var/lib/tokendealer/keys
 COPY --from=builder /opt/venv /opt/venv
 COPY healthcheck.py /opt/runnerly/healthcheck.py
 # Its signing keys are made on first start in FLASK_KEY_DIR: a volume
+# (a new one takes the owner of the image's folder, made above for 10001)
 # (Compose, Kubernetes), never a layer. Client registrations (hashes, not
 # secrets) come from the environment.
 ENV PATH=/opt/venv/bin:$PATH \

@@ -36,6 +36,19 @@ BASE_IMAGE = "localhost/runnerly-base:bookworm"
 # What the services need from Debian: Python with venv (pip comes with it),
 # CA certificates for HTTPS; nothing to compile with.
 BASE_PACKAGES = ("python3", "python3-venv", "ca-certificates")
+# The third-party parts of chapter 10's Compose stack (nginx with the Lua
+# module for chapter 07's WAF, Redis, PostgreSQL) in one base, for the local
+# stand-ins of the official images no registry here can give.
+SERVICES_IMAGE = "localhost/runnerly-services:bookworm"
+SERVICES_PACKAGES = (
+    "nginx", "libnginx-mod-http-lua", "redis-server", "postgresql-15",
+)  # fmt: skip
+# Debian's postgresql-15 makes a cluster when installed: the image's
+# entry point makes its own in the data volume, so none in a layer.
+NO_MAIN_CLUSTER = (
+    "--essential-hook=mkdir -p \"$1/etc/postgresql-common\" && echo"
+    " create_main_cluster = false > \"$1/etc/postgresql-common/createcluster.conf\"",
+)
 # Documentation and translations are of no use in an image.
 EXCLUDED_PATHS = ("/usr/share/man/*", "/usr/share/doc/*", "/usr/share/locale/*")
 # One builder at a time per machine: pytest-xdist workers share podman's store.
@@ -107,10 +120,13 @@ class Podman:
     # Images
 
     def base_image(
-        self, name: str = BASE_IMAGE, packages: Sequence[str] = BASE_PACKAGES
+        self,
+        name: str = BASE_IMAGE,
+        packages: Sequence[str] = BASE_PACKAGES,
+        options: Sequence[str] = (),
     ) -> str:
         """A local Debian base image with ``packages``, made once and reused
-        while it exists."""
+        while it exists; ``options`` go to mmdebstrap (hooks)."""
         with machine_lock():
             if self.image_exists(name):
                 return name
@@ -124,7 +140,7 @@ class Podman:
                     [
                         mmdebstrap, "--quiet", "--variant=minbase",
                         f"--include={','.join(packages)}",
-                        *excluded, "bookworm", str(rootfs),
+                        *excluded, *options, "bookworm", str(rootfs),
                     ],
                     check=True, capture_output=True, timeout=600,
                 )  # fmt: skip

@@ -34,7 +34,7 @@ from functools import cached_property
 
 from celery import Celery
 
-from chapter04.monolith.background import FETCH_ALL_RUNS, retry_countdown
+from chapter04.monolith.background import retry_countdown
 from chapter04.monolith.strava_client import StravaClient, StravaRateLimited
 from chapter07.token_client import TokenAuth
 
@@ -107,9 +107,12 @@ def create_celery(settings: Settings | None = None, **config) -> WorkerApp:
     )
     app.conf.update({**defaults, **config})
     register_tasks(app)
-    # Chapter 04's shared task comes along with its retry_countdown: every
-    # app gets shared tasks, but this worker has no monolith to run it in.
-    app.tasks.unregister(FETCH_ALL_RUNS)
+    # Every app gets every shared task its process has imported: chapter 04's
+    # comes along with its retry_countdown (and others where a process
+    # imports more, the suite's). This worker runs its two, no more.
+    for name in list(app.tasks):
+        if name.startswith("runnerly.") and name not in (SYNC_USER, SYNC_ALL):
+            app.tasks.unregister(name)
     return app
 
 
