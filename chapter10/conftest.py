@@ -189,3 +189,28 @@ def run_container(podman):
     yield run
     for container in started:
         container.remove()
+
+
+STANDINS = HERE / "standins"
+
+
+@pytest.fixture(scope="session")
+def standin_images(podman) -> dict[str, str]:
+    """The local stand-ins for the official nginx (OpenResty), Redis and
+    PostgreSQL images that Compose names and no registry here gives: one local
+    base with the three Debian packages (made once per machine) and a thin
+    image each."""
+    base = podman.base_image(
+        podman_kit.SERVICES_IMAGE,
+        podman_kit.SERVICES_PACKAGES,
+        podman_kit.NO_MAIN_CLUSTER,
+    )
+    return {
+        name: podman.build(
+            f"localhost/runnerly-{name}:{IMAGE_TAG}",
+            STANDINS / f"{name}.Dockerfile",
+            STANDINS,
+            {"BASE_IMAGE": base},
+        )
+        for name in ("nginx", "redis", "postgres")
+    }

@@ -23,8 +23,8 @@ RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin runn
 COPY --from=builder /opt/venv /opt/venv
 COPY healthcheck.py /opt/runnerly/healthcheck.py
 # Its signing keys are made on first start in FLASK_KEY_DIR: a volume
-# (a new one takes the owner of the image's folder, made above for 10001)
-# (Compose, Kubernetes), never a layer. Client registrations (hashes, not
+# (Compose, Kubernetes), never a layer; a new volume takes the owner of the
+# image's folder, made above for the user. Client registrations (hashes, not
 # secrets) come from the environment.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \

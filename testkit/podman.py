@@ -46,8 +46,8 @@ SERVICES_PACKAGES = (
 # Debian's postgresql-15 makes a cluster when installed: the image's
 # entry point makes its own in the data volume, so none in a layer.
 NO_MAIN_CLUSTER = (
-    "--essential-hook=mkdir -p \"$1/etc/postgresql-common\" && echo"
-    " create_main_cluster = false > \"$1/etc/postgresql-common/createcluster.conf\"",
+    '--essential-hook=mkdir -p "$1/etc/postgresql-common" && echo'
+    ' create_main_cluster = false > "$1/etc/postgresql-common/createcluster.conf"',
 )
 # Documentation and translations are of no use in an image.
 EXCLUDED_PATHS = ("/usr/share/man/*", "/usr/share/doc/*", "/usr/share/locale/*")
