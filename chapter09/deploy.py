@@ -10,11 +10,17 @@ environment, uninstalling one service would remove another's files.
 
 uv does it in a fraction of a second from its cache, offline; without uv,
 ``python -m venv`` and pip do the same, from the network.
+
+``python -m chapter09.deploy dataservice /tmp/dataservice-env`` builds the
+project's wheel and installs it so; the service's command is then in the
+environment's ``bin``.
 """
 
+import argparse
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 LOCKS = Path(__file__).resolve().parent / "locks"
@@ -51,3 +57,20 @@ def install_into(venv: Path, wheel: Path, lock: Path) -> Path:
         run([*pip, "--require-hashes", "-r", str(lock)])
         run([*pip, "--no-deps", str(wheel)])
     return venv / "bin"
+
+
+def main(argv: list[str] | None = None) -> None:
+    from .build import PROJECTS, build  # the build step: not needed to install
+
+    parse = argparse.ArgumentParser(prog="python -m chapter09.deploy")
+    parse.add_argument("project", choices=sorted(p.name for p in PROJECTS.iterdir()))
+    parse.add_argument("venv", type=Path, help="the new environment's folder")
+    args = parse.parse_args(argv)
+    with tempfile.TemporaryDirectory() as dist:
+        (wheel,) = build(args.project, Path(dist), wheel_only=True)
+        bin_folder = install(wheel, args.venv, LOCKS / f"{args.project}.txt")
+    print(f"{wheel.name} installed in {args.venv}; its commands are in {bin_folder}")
+
+
+if __name__ == "__main__":
+    main()

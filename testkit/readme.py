@@ -20,7 +20,8 @@ blocks go to Sybil's own parser.
     as in doctest. Every command must exit with status 0.
 
 Every example in this repository listens on ``$PORT`` (default 5000). Here
-each server gets a free port instead, and ``127.0.0.1:5000`` or
+each server gets a free port instead (``PORT=5000`` in its command too, for
+a service whose own default is another port), and ``127.0.0.1:5000`` or
 ``localhost:5000`` in later blocks is rewritten to it. ``SMOKE_TEST=1`` asks
 benchmarks for a short run.
 
@@ -86,6 +87,7 @@ from .servers import ROOT
 
 DEFAULT_PORT = 5000
 ADDRESS = re.compile(rf"\b(127\.0\.0\.1|localhost):{DEFAULT_PORT}\b")
+EXPLICIT_PORT = re.compile(rf"\bPORT={DEFAULT_PORT}\b")
 # A stack's ports, 5001 to 5099 (``<!-- ports: VARIABLE -->``); 5000 stays $PORT.
 STACK_ADDRESS = re.compile(r"\b(127\.0\.0\.1|localhost):50(0[1-9]|[1-9]\d)\b")
 STACK_PORTS = 100
@@ -329,6 +331,9 @@ class ShellSession:
             self._in_terminal(command, SERVER_START_TIMEOUT)
             return
         port = free_port()
+        # A service whose own default is another port is started with
+        # PORT=5000 in the text, so that the reader's curl finds it.
+        command = EXPLICIT_PORT.sub(f"PORT={port}", command)
         background = command.endswith("&")
         command = command.removesuffix("&").strip()
         job = self.terminal.start(

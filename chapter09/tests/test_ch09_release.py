@@ -21,7 +21,8 @@ def test_upload_then_install_from_the_index(c9_dist, server_process, tmp_path):
     port = free_port()
     index = server_process(
         [sys.executable, "-m", "pypiserver", "run", "--host", "127.0.0.1",
-         "--port", str(port), "-a", ".", "-P", ".", str(packages)],
+         "--port", str(port), "--disable-fallback", "-a", ".", "-P", ".",
+         str(packages)],
         port=port,
     )  # fmt: skip
     built = c9_dist["dataservice"]

@@ -135,6 +135,14 @@ def test_shell_session_keeps_a_server_and_rewrites_its_port(session):
     assert not ports.port_is_open(port)
 
 
+@pytest.mark.integration
+def test_a_server_started_with_port_5000_gets_the_free_port(session):
+    session.run("PORT=5000 python -m http.server --bind 127.0.0.1 $PORT")
+    assert session.server is not None and session.server.port != 5000
+    status = "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:5000/"
+    assert session.check(status, "200") is None
+
+
 def test_variables_last_from_one_command_to_the_next(session):
     assert session.check("runs=$(echo 42)", "") is None
     assert session.check('echo "$runs runs"', "42 runs") is None
