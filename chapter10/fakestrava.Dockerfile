@@ -36,8 +36,9 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 \
     CMD ["python3", "/opt/runnerly/healthcheck.py"]
 # gunicorn handles SIGTERM as PID 1 (graceful stop); it binds 0.0.0.0:$PORT.
 # --no-control-socket: gunicorn 27 would write one under $HOME otherwise.
-# --threads: a browser talks to the fake directly (its authorize page) and
-# opens connections ahead of use; a thread waits on each, where a plain
-# worker would be held and the dashboard's call to the fake would wait.
-ENTRYPOINT ["gunicorn", "--no-control-socket", "--workers=2", "--threads=4", \
+# One process: the fake keeps its codes and tokens in memory, so a code it
+# gave must be traded with the same process. Threads: a browser talks to
+# the fake directly (its authorize page) and opens connections ahead of use;
+# a thread waits on each, where a plain worker would be held by one.
+ENTRYPOINT ["gunicorn", "--no-control-socket", "--workers=1", "--threads=4", \
     "--access-logfile=-", "fakestrava:create_app()"]
