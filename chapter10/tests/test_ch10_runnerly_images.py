@@ -2,11 +2,13 @@
 
 Each service's image is built from chapter 09's wheel, then run alone,
 read-only, on a free loopback port: its ``/health`` answers with the version
-the wheel says, it runs as a user, stops within seconds of SIGTERM, and no
-layer holds a key.
+the wheel says, it runs as a user, with no compiler nor pip, on a root
+filesystem it cannot write, stops within seconds of SIGTERM, and no layer
+holds a key. The worker's image, which serves no port, the same way.
 """
 
 import json
+import time
 import urllib.request
 
 import pytest
@@ -58,9 +60,40 @@ def test_the_service_runs_from_its_image(
         assert json.load(answer)["version"] == "1.0.0"
     assert container.healthcheck()
     assert podman.inspect(image)["Config"]["User"] == RUN_AS
-    assert container.exec("id", "-u").strip() == RUN_AS
+    assert_locked_down(container)
     # gunicorn, PID 1, handles SIGTERM: gone well before the 10 s grace.
     assert container.stop(timeout=10) < 5
+    assert podman.inspect(container.name, "container")["State"]["ExitCode"] == 0
+
+
+def assert_locked_down(container) -> None:
+    """A user, no compiler nor pip, a root filesystem it cannot write."""
+    assert container.exec("id", "-u").strip() == RUN_AS
+    tools = container.exec(
+        "python3", "-c",
+        "import shutil; print([shutil.which(t) for t in ('gcc', 'cc', 'pip', 'pip3')])",
+    )  # fmt: skip
+    assert tools.strip() == "[None, None, None, None]"
+    write = container.podman.run("exec", container.name, "touch", "/opt/x", check=False)
+    assert "Read-only file system" in write.stderr
+
+
+def test_the_worker_runs_from_its_image(podman, runnerly_image, run_container):
+    """No port: ready when Celery says so, on its queue folder in /tmp."""
+    container = run_container(
+        runnerly_image("stravaworker"),
+        env={
+            "RUNNERLY_QUEUE_DIR": "/tmp/queue",
+            "DATA_SERVICE_URL": "http://127.0.0.1:9",
+        },
+    )
+    deadline = time.monotonic() + 30
+    while " ready." not in container.logs():
+        assert time.monotonic() < deadline, container.logs()
+        time.sleep(0.2)
+    assert_locked_down(container)
+    # Celery's warm shutdown on SIGTERM, the task under way (none) first.
+    assert container.stop(timeout=10) < 10
     assert podman.inspect(container.name, "container")["State"]["ExitCode"] == 0
 
 
