@@ -34,6 +34,9 @@ class Config:
     CLIENT_ID = "runnerly-dashboard"
     CLIENT_SECRET = ""
     STRAVA_BASE_URL = "https://www.strava.com"
+    # Strava as the browser reaches it, for the authorize page (None: the
+    # same URL). They differ where the fake Strava runs in containers.
+    STRAVA_PUBLIC_URL: str | None = None
     STRAVA_CLIENT_ID = ""
     STRAVA_CLIENT_SECRET = ""
     # Read only: the dashboard shows runs, it never writes to Strava.

@@ -33,6 +33,15 @@ def strava_client():
     return client_from_config(current_app.config)
 
 
+def authorize_client():
+    """Strava at the address the browser is sent to (``STRAVA_PUBLIC_URL``)."""
+    config = current_app.config
+    public = config["STRAVA_PUBLIC_URL"]
+    return client_from_config(
+        {**config, "STRAVA_BASE_URL": public} if public else config
+    )
+
+
 @strava_login.get("/")
 def index():
     if "user_id" not in session:
@@ -47,7 +56,7 @@ def index():
 @strava_login.get("/login")
 def login():
     session["strava_state"] = state = secrets.token_urlsafe(16)
-    with strava_client() as client:
+    with authorize_client() as client:
         url = client.authorize_url(
             redirect_uri=url_for("strava_login.authorized", _external=True),
             state=state,

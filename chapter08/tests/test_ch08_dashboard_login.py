@@ -8,6 +8,7 @@ TokenDealer and the data service, answer the dashboard's server in-process
 import re
 from urllib.parse import parse_qs, urlsplit
 
+from chapter08.dashboard import create_app
 from chapter08.tests.fixtures_dashboard import dash_authorize, dash_log_in
 
 
@@ -193,3 +194,17 @@ def test_pages_carry_a_policy_without_inline_script(dash_wired):
     assert scripts == ['<script type="module" src="/static/js/main.mjs">']
     with client.get("/static/js/main.mjs") as script:
         assert script.mimetype == "text/javascript"
+
+
+def test_the_browser_is_sent_to_strava_s_public_address_when_it_differs():
+    """In containers the dashboard calls the fake Strava by its service name,
+    which the runner's browser cannot resolve: it is sent to the public one."""
+    app = create_app(
+        "testing",
+        STRAVA_BASE_URL="http://fakestrava:8000",
+        STRAVA_PUBLIC_URL="http://127.0.0.1:8004",
+    )
+    login = app.test_client().get("/login")
+    assert login.headers["Location"].startswith(
+        "http://127.0.0.1:8004/oauth/authorize?"
+    )

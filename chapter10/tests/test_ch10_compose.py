@@ -60,9 +60,16 @@ def test_runnerly_services_are_read_only_users(compose):
         assert service["cap_drop"] == ["ALL"]
 
 
-def test_only_nginx_is_published_and_on_loopback(compose):
+def test_only_nginx_and_the_fake_strava_are_published_and_on_loopback(compose):
+    """nginx is the way in; the fake Strava plays a site of its own, whose
+    login page the browser opens (the real Strava would not be in the file)."""
     published = {n: s["ports"] for n, s in compose["services"].items() if "ports" in s}
-    assert published == {"nginx": ["127.0.0.1:8080:8080"]}
+    assert published == {
+        "nginx": ["127.0.0.1:8080:8080"],
+        "fakestrava": ["127.0.0.1:8004:8000"],
+    }
+    dashboard = compose["services"]["dashboard"]["environment"]
+    assert dashboard["FLASK_STRAVA_PUBLIC_URL"].endswith("http://127.0.0.1:8004}")
 
 
 def test_passwords_are_secrets_and_the_rest_comes_from_the_environment(tmp_path):
