@@ -103,6 +103,10 @@ class ServerProcess:
             text=True,
             # Own process group, so stop() also ends workers the server forks.
             start_new_session=True,
+            # Ctrl-C (SIGINT) works as in a terminal, even when the suite runs
+            # where it is ignored (a script's `make test &`), which children
+            # would inherit.
+            preexec_fn=_default_ctrl_c,
         )
         return self.process
 
@@ -159,6 +163,10 @@ class ServerProcess:
 def python_command(*args: str) -> list[str]:
     """``python ARGS`` with the interpreter that runs the tests."""
     return [sys.executable, *args]
+
+
+def _default_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
