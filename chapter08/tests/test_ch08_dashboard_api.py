@@ -1,8 +1,8 @@
 """Book: chapter 8, "JavaScript authentication": ``/api/token`` and ``/api/sync``.
 
 What the page's script calls on the dashboard: a runner token for the data
-service, and "sync now". No server starts: ``dash_wired`` joins the apps
-in-process.
+service, and "sync now" (queued by ``sync_queue.py``). No server starts:
+``dash_wired`` joins the apps in-process.
 """
 
 import re

@@ -1,6 +1,7 @@
 """Release 1 writes runs; release 2 is installed over it and migrates the
-database; every run is still there, unchanged, and a ``Run`` (chapter 9,
-"Versioning"), on SQLite and on PostgreSQL."""
+database (``v0001_release_1.py``, then ``v0002_sport_type.py``); every run is
+still there, unchanged, and a ``Run`` (chapter 9, "Versioning"), on SQLite
+and on PostgreSQL."""
 
 import json
 import subprocess
