@@ -97,7 +97,9 @@ CHECKER = doctest.OutputChecker()
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 # Below pytest's own timeout (300 s), so the failure says which command hung.
 ONE_SHOT_TIMEOUT = 120
-SERVER_START_TIMEOUT = 30
+# A loaded 2-core machine under coverage: a smoke benchmark of several
+# processes, or a stack, may take half a minute; a hung one still fails.
+SERVER_START_TIMEOUT = 60
 # Commands that change the terminal itself, or name its jobs (``kill %1``), run
 # in it, not in a job of their own.
 SHELL_STATE = re.compile(r"^(export|cd|unset|source|\.|set|alias|kill)\b|^\w+=\S*$")
