@@ -24,12 +24,22 @@ def database_settings(folder: str) -> dict:
 
 
 def main() -> None:
-    port = int(os.environ.get("PORT", 5000))
+    serve(
+        create_app,
+        5000,
+        lambda app: f"Database: {app.config['SQLALCHEMY_DATABASE_URI']}",
+    )
+
+
+def serve(create_app, default_port: int, describe) -> None:
+    """Run a data service app on ``$PORT`` (chapter 8's grows this one);
+    ``describe(app)``: a line on what it is connected to."""
+    port = int(os.environ.get("PORT", default_port))
     # Not a file left in the checkout or in /tmp: removed when the service stops.
     with tempfile.TemporaryDirectory(prefix="dataservice-") as folder:
         app = create_app(**database_settings(folder))
         print(f"Data service on http://127.0.0.1:{port}/users (Ctrl-C stops it)")
-        print(f"Database: {app.config['SQLALCHEMY_DATABASE_URI']}", flush=True)
+        print(describe(app), flush=True)
         # SIGTERM (a service manager, the tests) ends it as Ctrl-C does, cleanly.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         app.run(host="127.0.0.1", port=port)

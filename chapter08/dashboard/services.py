@@ -68,25 +68,16 @@ class Services:
             raise ServiceUnavailable(
                 "The token service is not answering: try again in a moment."
             ) from None
-        try:
-            response = self.session.request(
+        return answer_of(
+            "data service",
+            lambda: self.session.request(
                 method,
                 self.data_url + path,
                 auth=self.auth,
                 timeout=self.timeout,
                 **options,
-            )
-        except requests.RequestException:
-            raise ServiceUnavailable(
-                "The data service is not answering: try again in a moment."
-            ) from None
-        if response.status_code >= 500:
-            raise ServiceUnavailable(
-                f"The data service failed ({_reason(response)}): try again later."
-            )
-        if response.status_code >= 400:
-            raise BadGateway(f"The data service refused ({_reason(response)}).")
-        return response.json()
+            ),
+        )
 
     def upsert_strava_runner(self, tokens: dict) -> dict:
         """The runner behind a Strava login, created or updated: the user JSON."""
@@ -115,21 +106,30 @@ class Services:
             "subject_token_type": RUNNER_ID_TYPE,
             "scope": RUNNER_SCOPE,
         }
-        try:
-            response = self.session.post(
+        return answer_of(
+            "token service",
+            lambda: self.session.post(
                 self.dealer_url + "/oauth/token",
                 data=form,
                 auth=self.credentials,
                 timeout=self.timeout,
-            )
-        except requests.RequestException:
-            raise ServiceUnavailable(
-                "The token service is not answering: try again in a moment."
-            ) from None
-        if response.status_code >= 500:
-            raise ServiceUnavailable(
-                f"The token service failed ({_reason(response)}): try again later."
-            )
-        if response.status_code >= 400:
-            raise BadGateway(f"The token service refused ({_reason(response)}).")
-        return response.json()
+            ),
+        )
+
+
+def answer_of(service: str, send) -> dict:
+    """The JSON answer of ``send()``: a service down or failing is a 503 for
+    the page (try again), one that refuses is a 502 (our request was wrong)."""
+    try:
+        response = send()
+    except requests.RequestException:
+        raise ServiceUnavailable(
+            f"The {service} is not answering: try again in a moment."
+        ) from None
+    if response.status_code >= 500:
+        raise ServiceUnavailable(
+            f"The {service} failed ({_reason(response)}): try again later."
+        )
+    if response.status_code >= 400:
+        raise BadGateway(f"The {service} refused ({_reason(response)}).")
+    return response.json()

@@ -41,7 +41,9 @@ from .data_client import DataService
 # The most runs the data service takes in one import.
 BATCH = 200
 
-# NewRun's fields: name in Strava's activity -> (types, required).
+# NewRun's fields: name in Strava's activity -> (types, required). The data
+# service's own list (chapter04/dataservice/views.py) is not imported: that
+# would put the data service's code into the worker's wheel (chapter 09).
 NUMBER = (int, float)
 RUN_FIELDS = {
     "name": (str, True),
