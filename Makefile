@@ -4,7 +4,12 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-UV := $(shell command -v uv 2>/dev/null)
+# uv comes from the virtual environment (pinned in requirements.txt), never
+# from the PATH: a reader's machine has none, and ours must not hide that.
+UV := $(VENV)/bin/uv
+UV_VERSION := $(shell sed -n 's/^uv==\([^ ;]*\).*/\1/p' requirements.txt)
+# make install CHAPTER=02: only what chapter 02 needs (chapter02/requirements.txt).
+CHAPTER ?=
 
 # What the suite starts for real: nginx with Lua, Redis, RabbitMQ, Chromium,
 # Prometheus (with promtool), ModSecurity with the OWASP rules, PostgreSQL
@@ -22,29 +27,38 @@ PYTEST_PARALLEL := -n $(WORKERS) --dist loadfile
 # What starts nothing: no server, broker, browser, benchmark or Sphinx build.
 QUICK := not integration and not e2e and not slow
 
-.PHONY: install run test quick services docs lint format clean
+.PHONY: install python-check run test quick services docs lint format clean
 
-install: $(VENV)/.installed
+install: $(if $(CHAPTER),$(VENV)/.installed-chapter$(CHAPTER),$(VENV)/.installed)
 
-# Rebuilt whenever requirements.txt changes; uv when it is there, else pip.
+# Rebuilt whenever requirements.txt changes. pip brings uv (one wheel), uv
+# installs the rest in seconds and fills its cache, from which chapter 09 makes
+# the services' environments offline.
 $(VENV)/.installed: requirements.txt
+	@$(MAKE) --no-print-directory python-check
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(UV) && $(UV) --version | grep -qF ' $(UV_VERSION) ' \
+		|| $(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV) pip install --python $(PY) -r requirements.txt
+	touch $@
+
+# One chapter, with pip as its README shows it: no uv needed for that.
+$(VENV)/.installed-chapter%: chapter%/requirements.txt
+	@$(MAKE) --no-print-directory python-check
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+python-check:
 	@command -v $(PYTHON) >/dev/null \
 		|| { echo "$(PYTHON) not found; name another: make PYTHON=/path/to/python3.12"; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Python 3.11 or newer is needed; try: make PYTHON=python3.12"; exit 1; }
-ifdef UV
-	test -x $(PY) || $(UV) venv --python $(PYTHON) $(VENV)
-	$(UV) pip install --python $(PY) -r requirements.txt
-else
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-endif
-	touch $@
 
-run: install
+run: $(VENV)/.installed
 	$(PY) -m chapter09
 
-test: install lint
+test: $(VENV)/.installed lint
 	$(PY) -m coverage erase
 	$(PY) -m coverage run -m pytest $(PYTEST_PARALLEL) --durations=15 $(PYTEST_ARGS)
 	$(PY) -m coverage combine --quiet
@@ -52,7 +66,7 @@ test: install lint
 	$(PY) -m coverage report
 
 # The fast loop while you work: no coverage, nothing started.
-quick: install
+quick: $(VENV)/.installed
 	$(PY) -m pytest -q -m "$(QUICK)" $(PYTEST_ARGS)
 
 services:
@@ -66,18 +80,18 @@ services:
 		apt-get install -y --no-install-recommends $(APT_PACKAGES); \
 	fi
 
-docs: install
+docs: $(VENV)/.installed
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 	@echo "docs: open docs/_build/html/index.html"
 
 # Bandit (chapter 07): no finding of medium severity or more in the book's
 # code; the deliberately vulnerable examples are marked in place.
-lint: install
+lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m bandit -q -r chapter[0-9]* fakestrava -x '*/tests/*' --severity-level medium
 
-format: install
+format: $(VENV)/.installed
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
