@@ -2,14 +2,16 @@
 
 Ports are ``RUNNERLY_PORT_BASE`` (5000) plus 1 to 4, as chapter 8's (with
 nginx in front, 2 and 3 are nginx's, and the two services' own sockets are
-base plus 12 and 13); Ctrl-C or SIGTERM stops every process.
+base plus 12 and 13); Ctrl-C or SIGTERM stops every process. The services'
+environments are built on the first start and reused while their sources
+and locks are unchanged (``RUNNERLY_BUILDS``: where; see ``default_builds``).
 """
 
 import os
 import signal
 import sys
 
-from .stack import CircusStack
+from .stack import CircusStack, default_builds
 
 
 def _interrupt(signum, frame):
@@ -18,9 +20,12 @@ def _interrupt(signum, frame):
 
 def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)
-    stack = CircusStack(int(os.environ.get("RUNNERLY_PORT_BASE", 5000)))
+    stack = CircusStack(
+        int(os.environ.get("RUNNERLY_PORT_BASE", 5000)),
+        builds=default_builds(),
+        progress=lambda line: print(f"runnerly: {line}", flush=True),
+    )
     try:
-        print("Building and installing the services...", flush=True)
         stack.start()
         print(stack.banner(), flush=True)
         code = stack.process.wait()

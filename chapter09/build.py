@@ -75,6 +75,14 @@ def stage(project_dir: Path, folder: Path, pyproject: str | None = None) -> Path
     return folder
 
 
+def sources(name: str) -> list[Path]:
+    """Every file a build of project ``name`` reads, relative to the root."""
+    project_dir = PROJECTS / name
+    project = tomllib.loads((project_dir / "pyproject.toml").read_text())
+    own = [p.relative_to(ROOT) for p in sorted(project_dir.iterdir()) if p.is_file()]
+    return own + matching_files(wheel_includes(project))
+
+
 def build(
     name: str, out: Path = DIST, pyproject: str | None = None, wheel_only=False
 ) -> list[Path]:

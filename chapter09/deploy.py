@@ -8,8 +8,13 @@ because two services may need different versions of a library, and because
 their wheels share files (chapter 2's skeleton is in three of them): in one
 environment, uninstalling one service would remove another's files.
 
-uv does it in a fraction of a second from its cache, offline; without uv,
-``python -m venv`` and pip do the same, from the network.
+The tool is uv, a dependency of this repository like any other (pinned in
+``requirements.txt``, its binary inside the wheel), called from the virtual
+environment it was installed in, never from the PATH. It makes an
+environment in a fraction of a second, offline, from the cache that ``make
+install`` filled with these same files; a file missing from the cache is
+fetched from the index. ``python -m venv`` and ``pip install
+--require-hashes -r LOCK`` do the same, from the network, in tens of seconds.
 
 ``python -m chapter09.deploy dataservice /tmp/dataservice-env`` builds the
 project's wheel and installs it so; the service's command is then in the
@@ -17,11 +22,12 @@ environment's ``bin``.
 """
 
 import argparse
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from uv import find_uv_bin
 
 LOCKS = Path(__file__).resolve().parent / "locks"
 
@@ -34,29 +40,37 @@ def run(command: list[str]) -> None:
 
 def install(wheel: Path, venv: Path, lock: Path, python: str = sys.executable) -> Path:
     """A new environment ``venv`` with ``lock`` and ``wheel``; its ``bin``."""
-    if shutil.which("uv"):
-        run(["uv", "venv", "-q", "--python", python, str(venv)])
-    else:
-        run([python, "-m", "venv", str(venv)])
+    run([find_uv_bin(), "venv", "-q", "--python", python, str(venv)])
     return install_into(venv, wheel, lock)
 
 
 def install_into(venv: Path, wheel: Path, lock: Path) -> Path:
     """Install (or upgrade to) ``lock`` and ``wheel`` in ``venv``; its ``bin``."""
-    uv = shutil.which("uv")
-    if uv:
-        target = ["--python", str(venv / "bin" / "python")]
-        locked = [uv, "pip", "install", "-q", *target, "--require-hashes"]
-        try:  # the cache first: no network needed when it holds the lock
-            run([*locked, "--offline", "-r", str(lock)])
-        except RuntimeError:
-            run([*locked, "-r", str(lock)])
-        run([uv, "pip", "install", "-q", *target, "--no-deps", str(wheel)])
-    else:
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
-        run([*pip, "--require-hashes", "-r", str(lock)])
-        run([*pip, "--no-deps", str(wheel)])
+    install_lock(venv, lock)
+    python = str(venv / "bin" / "python")
+    run(
+        [
+            find_uv_bin(),
+            "pip",
+            "install",
+            "-q",
+            "--python",
+            python,
+            "--no-deps",
+            str(wheel),
+        ]
+    )
     return venv / "bin"
+
+
+def install_lock(venv: Path, lock: Path) -> None:
+    """Every distribution of ``lock`` in ``venv``, each file's hash checked."""
+    locked = [find_uv_bin(), "pip", "install", "-q", "--require-hashes",
+              "--python", str(venv / "bin" / "python"), "-r", str(lock)]  # fmt: skip
+    try:  # the cache first: make install filled it with these very files
+        run([*locked, "--offline"])
+    except RuntimeError:  # a file it lacks (after uv cache clean): the index
+        run(locked)
 
 
 def main(argv: list[str] | None = None) -> None:

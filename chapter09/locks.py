@@ -14,6 +14,8 @@ file whose hash differs: a tampered or re-uploaded release cannot slip in.
 
 import subprocess
 
+from uv import find_uv_bin
+
 from .build import PROJECTS
 from .deploy import LOCKS
 from .imports import ROOT
@@ -21,7 +23,7 @@ from .imports import ROOT
 
 def lock_command(project: str) -> list[str]:
     return [
-        "uv", "pip", "compile", "--quiet", "--generate-hashes",
+        find_uv_bin(), "pip", "compile", "--quiet", "--generate-hashes",
         "--python-version", "3.11",
         "--constraint", "requirements.txt",
         "--custom-compile-command", "python -m chapter09.locks",

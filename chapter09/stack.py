@@ -1,12 +1,14 @@
 """Book: chapter 9, "Process management": the whole of Runnerly under Circus.
 
-``python -m chapter09`` (``make run``) builds each service's wheel, installs
-each in its own environment under a temporary folder (its lock, then the
-wheel), starts ``circusd`` on ``circus.ini`` with this run's values (ports,
-folders, secrets: its environment, which the ini reads as
-``$(circus.env.*)``), waits until every ``/health`` answers, and prints the
-dashboard's URL. Ctrl-C or SIGTERM stops ``circusd``, which stops every
-process it started; the folder goes too.
+``python -m chapter09`` (``make run``) builds each service's wheel and
+installs it in its own environment (its lock, then the wheel), starts
+``circusd`` on ``circus.ini`` with this run's values (ports, folders,
+secrets: its environment, which the ini reads as ``$(circus.env.*)``), waits
+until every ``/health`` answers, and prints the dashboard's URL. Ctrl-C or
+SIGTERM stops ``circusd``, which stops every process it started; the run's
+temporary folder goes too. The environments are kept (:class:`Environments`)
+and reused by the next start while nothing they are made of has changed, as
+a deployment installs a release once and restarts it many times.
 
 The clients and scopes are chapter 8's (:mod:`chapter08.stack`); only the way
 the processes run changes: Circus restarts a process that dies, runs several
@@ -25,8 +27,10 @@ sockets move to ports of their own (base + 12 and + 13)::
     ['proxy_pass http://127.0.0.1:5012;', 'proxy_pass http://127.0.0.1:5013;']
 """
 
+import hashlib
 import json
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -35,6 +39,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 import jinja2
@@ -52,7 +58,7 @@ from chapter08.stack import (
     port_is_open,
 )
 
-from .build import build
+from .build import build, sources
 from .deploy import LOCKS, install
 from .imports import ROOT
 
@@ -131,10 +137,94 @@ def circus_ports(base: int | None) -> dict[str, int]:
     return {"ctl": base + 55, "pubsub": base + 56}
 
 
+class Environments:
+    """Each service's environment, built once and reused while nothing it is
+    made of changes: its sources, its lock, this Python, uv.
+
+    ``folder/<service>/<key>/venv``, where the key is a digest of all that;
+    ``.complete`` is written last, so an interrupted build is made again,
+    never used half made. The newest three of each service are kept: a stack
+    still running may use an older one.
+    """
+
+    KEEP = 3
+
+    def __init__(self, folder: Path, progress: Callable[[str], None] = print):
+        self.folder = folder
+        self.progress = progress
+
+    @staticmethod
+    def key(service: str) -> str:
+        digest = hashlib.sha256()
+        for part in (sys.version, sys.base_prefix, metadata.version("uv")):
+            digest.update(part.encode() + b"\0")
+        files = [(path.as_posix(), ROOT / path) for path in sources(service)]
+        files.append(("lock", lock_of(service)))
+        for name, path in files:
+            digest.update(name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()[:16]
+
+    def get(self, service: str) -> Path:
+        """The environment of ``service``, built first if need be."""
+        home = self.folder / service / self.key(service)
+        venv = home / "venv"
+        if (home / ".complete").exists():
+            (home / ".complete").touch()  # used now: pruned last
+            self.progress(f"{service}: unchanged, environment reused")
+            return venv
+        shutil.rmtree(home, ignore_errors=True)  # a build interrupted earlier
+        home.mkdir(parents=True)
+        started = time.monotonic()
+        self.progress(f"{service}: building its wheel...")
+        (wheel,) = build(service, home / "dist", wheel_only=True)
+        self.progress(f"{service}: installing {wheel.name} and its lock...")
+        install(wheel, venv, lock_of(service))
+        (home / ".complete").write_text(f"{wheel.name}\n")
+        self.progress(f"{service}: ready in {time.monotonic() - started:.1f} s")
+        self.prune(service)
+        return venv
+
+    def prune(self, service: str) -> None:
+        builds = sorted(
+            (marker.stat().st_mtime, marker.parent)
+            for marker in (self.folder / service).glob("*/.complete")
+        )
+        for _, old in builds[: -self.KEEP]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def free_base() -> int:
+    """A port base whose ports (base + 1..4, nginx's + 12 and + 13, Circus's +
+    55 and + 56) are all free now: a second stack beside a running one."""
+    for _ in range(50):
+        base = random.randrange(20000, 40000, 100)
+        if not any(port_is_open(base + n) for n in (1, 2, 3, 4, 12, 13, 55, 56)):
+            return base
+    raise RuntimeError("no free port range")
+
+
+def lock_of(service: str) -> Path:
+    return LOCKS / f"{service}.txt"
+
+
+def default_builds() -> Path:
+    """Where ``make run`` keeps the environments: in the virtual environment
+    that runs it (``make clean`` removes them with it), else the user's cache.
+    ``RUNNERLY_BUILDS`` names another folder."""
+    if "RUNNERLY_BUILDS" in os.environ:
+        return Path(os.environ["RUNNERLY_BUILDS"])
+    if sys.prefix != sys.base_prefix:
+        return Path(sys.prefix) / "runnerly-builds"
+    return Path.home() / ".cache" / "runnerly-builds"
+
+
 class CircusStack:
     """Runnerly under Circus; ``port_base=None``: free ports everywhere.
 
     ``nginx=False``: no nginx in front, even where it is installed.
+    ``builds``: where the services' environments are kept between starts
+    (default: in this run's temporary folder, made anew each time).
+    ``progress``: called with a line for each step of the start.
     """
 
     def __init__(
@@ -142,6 +232,8 @@ class CircusStack:
         port_base: int | None = DEFAULT_PORT_BASE,
         timeout: float = 60.0,
         nginx: bool = True,
+        builds: Path | None = None,
+        progress: Callable[[str], None] = lambda line: None,
     ):
         self.ports = Ports.free() if port_base is None else Ports.from_base(port_base)
         self.circus = circus_ports(port_base)
@@ -152,6 +244,8 @@ class CircusStack:
         else:
             self.sockets = {name: getattr(self.ports, name) for name in FRONTED}
         self.timeout = timeout
+        self.builds = builds
+        self.progress = progress
         self.folder: Path | None = None
         self.process: subprocess.Popen | None = None
         self._temporary: tempfile.TemporaryDirectory | None = None
@@ -170,10 +264,13 @@ class CircusStack:
         return f"http://127.0.0.1:{port}"
 
     def install(self) -> None:
-        """Each service's wheel, built and installed in its own environment."""
+        """Each service's wheel, built and installed in its own environment
+        (or the one built before, unchanged), linked into this run's folder."""
+        environments = Environments(
+            self.builds or self.folder / "builds", self.progress
+        )
         for service in SERVICES:
-            (wheel,) = build(service, self.folder / "dist", wheel_only=True)
-            install(wheel, self.folder / "venvs" / service, LOCKS / f"{service}.txt")
+            (self.folder / "venvs" / service).symlink_to(environments.get(service))
 
     def migrate(self, environ: dict[str, str]) -> None:
         """The database's tables, made once before the processes start (two
@@ -238,7 +335,7 @@ class CircusStack:
             raise RuntimeError(f"ports in use: {busy} (set RUNNERLY_PORT_BASE)")
         self._temporary = tempfile.TemporaryDirectory(prefix="runnerly-circus-")
         self.folder = Path(self._temporary.name)
-        for name in ("state", "logs", "state/queue", "nginx"):
+        for name in ("state", "logs", "state/queue", "nginx", "venvs"):
             (self.folder / name).mkdir()
         try:
             if self.nginx:
@@ -248,6 +345,9 @@ class CircusStack:
             self.install()
             environ = self.environ()
             self.migrate(environ)
+            self.progress(
+                "tables made; starting circusd and waiting for every /health..."
+            )
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "circus.circusd", str(CIRCUS_INI)],
                 env=environ,
@@ -326,6 +426,7 @@ class CircusStack:
             *(f"  {name:<12} {self.url(name)}" for name in (*WEB, "fakestrava")),
             f"  {'nginx':<12} {self.nginx_says()}",
             f"  logs         {self.folder / 'logs'}",
+            f"  builds       {self.builds or self.folder / 'builds'}",
             f"  circusctl    circusctl --endpoint {self.endpoint} status",
             "",
             "Ctrl-C stops everything.",

@@ -6,9 +6,10 @@ import subprocess
 import sys
 
 import pytest
+from uv import find_uv_bin
 
 from chapter09.conftest import outside_env
-from chapter09.deploy import LOCKS, run
+from chapter09.deploy import LOCKS, install_lock, run
 from testkit.ports import free_port
 
 pytestmark = pytest.mark.integration
@@ -37,14 +38,13 @@ def test_upload_then_install_from_the_index(c9_dist, server_process, tmp_path):
         [built["sdist"].name, built["wheel"].name]
     )
 
-    # A clean environment: the lock (exact versions, hashes: from uv's cache
-    # here), then the service from our index, by name and version.
+    # A clean environment: the lock (exact versions, hashes), as every
+    # service gets it, then the service from our index, by name and version.
     venv = tmp_path / "venv"
     python = str(venv / "bin" / "python")
-    run(["uv", "venv", "-q", "--python", sys.executable, str(venv)])
-    run(["uv", "pip", "install", "-q", "--python", python, "--offline",
-         "--require-hashes", "-r", str(LOCKS / "dataservice.txt")])  # fmt: skip
-    run(["uv", "pip", "install", "-q", "--python", python, "--no-deps",
+    run([find_uv_bin(), "venv", "-q", "--python", sys.executable, str(venv)])
+    install_lock(venv, LOCKS / "dataservice.txt")
+    run([find_uv_bin(), "pip", "install", "-q", "--python", python, "--no-deps",
          "--index-url", f"{index.url}/simple/",
          "runnerly-dataservice==1.0.0"])  # fmt: skip
     version = subprocess.run(

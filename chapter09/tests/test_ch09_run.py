@@ -1,8 +1,9 @@
 """``python -m chapter09`` (``make run``): up, says where, and SIGTERM leaves
-no process behind (chapter 9, "Process management")."""
+no process behind; the services' environments built once and reused while
+nothing they are made of changes; the start timed (chapter 9, "Process
+management")."""
 
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -12,19 +13,10 @@ import psutil
 import pytest
 import requests
 
-from testkit.ports import port_is_open
+from chapter09 import stack
+from chapter09.stack import Environments, free_base
 
 pytestmark = pytest.mark.integration
-
-
-def free_base() -> int:
-    """A base whose ports (base + 1..4, nginx's + 12, + 13, + 55, + 56) are all
-    free now."""
-    for _ in range(50):
-        base = random.randrange(20000, 40000, 100)
-        if not any(port_is_open(base + n) for n in (1, 2, 3, 4, 12, 13, 55, 56)):
-            return base
-    raise RuntimeError("no free port range")
 
 
 def test_make_run_starts_everything_and_sigterm_stops_everything(tmp_path):
@@ -33,7 +25,8 @@ def test_make_run_starts_everything_and_sigterm_stops_everything(tmp_path):
     with log.open("w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "chapter09"],
-            env={**os.environ, "RUNNERLY_PORT_BASE": str(base)},
+            env={**os.environ, "RUNNERLY_PORT_BASE": str(base),
+                 "RUNNERLY_BUILDS": str(tmp_path / "builds")},
             stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     try:
@@ -57,3 +50,51 @@ def test_make_run_starts_everything_and_sigterm_stops_everything(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_an_environment_is_reused_until_its_lock_or_sources_change(
+    tmp_path, monkeypatch
+):
+    locks = tmp_path / "locks"
+    locks.mkdir()
+    lock = locks / "tokendealer.txt"
+    lock.write_text(stack.lock_of("tokendealer").read_text())
+    monkeypatch.setattr(stack, "lock_of", lambda service: locks / f"{service}.txt")
+    said = []
+    environments = Environments(tmp_path / "builds", said.append)
+
+    first = environments.get("tokendealer")
+    assert said == [
+        "tokendealer: building its wheel...",
+        "tokendealer: installing runnerly_tokendealer-1.0.0-py3-none-any.whl"
+        " and its lock...",
+        said[-1],
+    ]
+    assert said[-1].startswith("tokendealer: ready in ")
+    assert (first / "bin" / "runnerly-tokendealer").exists()
+    assert environments.get("tokendealer") == first
+    assert said[-1] == "tokendealer: unchanged, environment reused"
+
+    lock.write_text(lock.read_text() + "# a new line: another lock\n")
+    second = environments.get("tokendealer")
+    assert second != first and (second / "bin" / "runnerly-tokendealer").exists()
+    assert said[-1].startswith("tokendealer: ready in ")
+
+    # A build interrupted before its end (no .complete) is made again.
+    (second.parent / ".complete").unlink()
+    assert environments.get("tokendealer") == second
+    assert said[-1].startswith("tokendealer: ready in ")
+    assert (second.parent / ".complete").exists()
+
+
+def test_the_start_benchmark_prints_its_figures():
+    done = subprocess.run(
+        [sys.executable, "-m", "chapter09.benchmark"],
+        env={**os.environ, "SMOKE_TEST": "1"},
+        capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = [line.split() for line in done.stdout.splitlines()[1:3]]
+    assert [row[:2] for row in rows] == [["first", "without"], ["second", "without"]]
+    for row in rows:
+        assert float(row[2]) > 0 and row[5] in ("met", "MISSED")
