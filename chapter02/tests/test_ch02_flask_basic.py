@@ -1,5 +1,10 @@
 """Flask's first application (chapter02/flask_basic.py)."""
 
+import sys
+
+import pytest
+import requests
+
 from chapter02.flask_basic import app
 
 
@@ -20,3 +25,11 @@ def test_its_errors_are_still_flasks_html_pages():
     answer = app.test_client().get("/nowhere")
     assert answer.status_code == 404
     assert answer.mimetype == "text/html"
+
+
+@pytest.mark.integration
+def test_python_flask_basic_py_serves_as_the_book_says(server_process):
+    # The book's command: the file run as a script, app.run() at its end.
+    server = server_process([sys.executable, "chapter02/flask_basic.py"])
+    answer = requests.get(f"{server.url}/api", timeout=5)
+    assert answer.json() == {"Hello": "World!"}
