@@ -64,6 +64,15 @@ BLOCKED = """\
 location @blocked {
     default_type application/json;
     return 403 '{"status": 403, "message": "Forbidden."}';
+}
+location @unreadable {
+    default_type application/json;
+    return 400 '{"status": 400, "message": "Request body not understood."}';
+}"""
+TOO_LARGE = """\
+location @too_large {
+    default_type application/json;
+    return 413 '{"status": 413, "message": "Request body too large."}';
 }"""
 
 
@@ -115,9 +124,11 @@ lua_shared_dict waf_limits 10m;
 init_by_lua_block {{ require("runnerly_waf").setup{{{setup}}} }}"""
     server = proxy(
         'access_by_lua_block { require("runnerly_waf").access() }\n'
-        'log_by_lua_block { require("runnerly_waf").leave() }',
+        'log_by_lua_block { require("runnerly_waf").leave() }\n'
+        # A chunked body over client_max_body_size: nginx's 413, in JSON.
+        "error_page 413 = @too_large;",
     )
-    return http, server
+    return http, server + "\n" + TOO_LARGE
 
 
 def nginx_limits(upstream: str, limits: Limits) -> tuple[str, str]:
@@ -145,7 +156,9 @@ def modsecurity(upstream: str, limits: Limits | None = None) -> tuple[str, str]:
         f"{service(upstream)}\nmodsecurity on;\n"
         f"modsecurity_rules_file {WAF / 'modsecurity.conf'};"
     )
-    return http, proxy("error_page 403 = @blocked;") + "\n" + BLOCKED
+    refusals = "error_page 403 = @blocked;\nerror_page 400 = @unreadable;\n"
+    refusals += "error_page 413 = @too_large;"
+    return http, proxy(refusals) + "\n" + BLOCKED + "\n" + TOO_LARGE
 
 
 SETUPS = {

@@ -178,6 +178,70 @@ def test_a_body_too_large_is_refused(lua_waf):
     assert answer.json() == {"status": 413, "message": "Request body too large."}
 
 
+@pytest.mark.parametrize("size", [200_000, 2_000_000])
+def test_a_chunked_body_too_large_is_refused(lua_waf, data_service, size):
+    # No Content-Length to read: the module measures the body itself (over
+    # client_max_body_size, 1 MiB, nginx refuses it first, in JSON too).
+    body = json.dumps({"email": "runner@example.com", "lastname": "x" * size})
+
+    def chunked():
+        for start in range(0, len(body), 8192):
+            yield body[start : start + 8192].encode()
+
+    answer = requests.post(
+        f"{lua_waf.url}/users",
+        data=chunked(),
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert answer.status_code == 413
+    assert answer.json() == {"status": 413, "message": "Request body too large."}
+    assert requests.get(f"{data_service.url}/users", timeout=10).json() == []
+
+
+def test_a_small_chunked_body_passes(lua_waf):
+    def chunked():
+        yield b'{"email": '
+        yield b'"runner@example.com"}'
+
+    answer = requests.post(
+        f"{lua_waf.url}/users",
+        data=chunked(),
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+
+
+def raw_get(proxy, path: str) -> tuple[int, dict]:
+    """A GET of ``path`` exactly as written: requests would normalise it."""
+    connection = http.client.HTTPConnection(proxy.host, proxy.port, timeout=10)
+    try:
+        connection.request("GET", path)
+        answer = connection.getresponse()
+        return answer.status, json.loads(answer.read())
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/../users", "/admin/..%2fusers", "/admin/%2e%2e/users", "//users"]
+)
+def test_a_path_allowed_only_once_normalised_is_refused(lua_waf, path):
+    # nginx checks its normalised $uri ("/users") but passes the raw path on:
+    # the service behind would see "/admin/../users".
+    assert raw_get(lua_waf, path) == (
+        400,
+        {"status": 400, "message": "Path not in its plain form."},
+    )
+
+
+@pytest.mark.parametrize("path", ["/users?email=a%40example.com", "/users/1+2"])
+def test_a_plain_path_passes_on(lua_waf, path):
+    # Passed on to the service, whatever it answers.
+    assert raw_get(lua_waf, path)[0] in (200, 404)
+
+
 @pytest.mark.parametrize("path", ["/admin", "/usersx", "/", "/.env"])
 def test_a_path_not_allowed_is_refused(lua_waf, path):
     answer = requests.get(f"{lua_waf.url}{path}", timeout=10)

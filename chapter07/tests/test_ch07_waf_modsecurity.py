@@ -1,5 +1,8 @@
 """ModSecurity with the OWASP Core Rule Set in front of the data service:
-attacks are refused with 403, Runnerly's ordinary requests pass."""
+attacks are refused with 403, Runnerly's ordinary requests pass, and a body
+it cannot read is refused rather than passed on unread."""
+
+import json
 
 import pytest
 import requests
@@ -81,13 +84,18 @@ ATTACKS = {
 
 
 @pytest.fixture
-def modsecurity(waf, live_server, tmp_path):
+def data_service(live_server, tmp_path):
     app = create_data_service(
         "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/data.db"
     )
-    yield waf("modsecurity", live_server(app).url)
+    yield live_server(app)
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def modsecurity(waf, data_service):
+    return waf("modsecurity", data_service.url)
 
 
 def send(proxy, method, path, body, headers):
@@ -126,3 +134,57 @@ def test_without_modsecurity_the_attacks_reach_the_service(waf, live_server):
         assert send(proxy, *request).status_code != 403
     with app.app_context():
         db.engine.dispose()
+
+
+# A stored XSS, in every form JSON may take: the service (Flask's get_json)
+# reads all of them, so the firewall must not let one through unread.
+def xss_user(number: int) -> str:
+    name = "<script>alert(1)</script>"
+    return json.dumps({"email": f"runner{number}@example.com", "firstname": name})
+
+
+PADDING = "x" * 140_000  # over SecRequestBodyNoFilesLimit (128 KiB)
+UNREADABLE = {
+    "UTF-8 with a BOM": b"\xef\xbb\xbf" + xss_user(1).encode(),
+    "UTF-16 with a BOM": xss_user(2).encode("utf-16"),
+    "UTF-16-LE": xss_user(3).encode("utf-16-le"),
+    "UTF-16-BE": xss_user(4).encode("utf-16-be"),
+    "UTF-32 with a BOM": xss_user(5).encode("utf-32"),
+    "UTF-32-BE": xss_user(6).encode("utf-32-be"),
+    "over 128 KiB": xss_user(7).replace("}", f', "lastname": "{PADDING}"}}').encode(),
+}
+
+
+def chunks(body: bytes):
+    """A generator: requests sends it chunked, with no Content-Length."""
+    for start in range(0, len(body), 8192):
+        yield body[start : start + 8192]
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["length", "chunked"])
+@pytest.mark.parametrize("body", UNREADABLE.values(), ids=UNREADABLE.keys())
+def test_a_body_it_cannot_read_is_refused_not_passed(
+    modsecurity, data_service, body, chunked
+):
+    answer = requests.post(
+        f"{modsecurity.url}/users",
+        data=chunks(body) if chunked else body,
+        headers={"Host": "localhost", "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert answer.status_code in (400, 413), answer.text
+    assert answer.json()["status"] == answer.status_code
+    # Nothing reached the service: no user was stored.
+    assert requests.get(f"{data_service.url}/users", timeout=10).json() == []
+
+
+def test_the_service_itself_would_store_those_bodies(data_service):
+    # Why the refusal matters: without the firewall, each one is stored.
+    for body in UNREADABLE.values():
+        answer = requests.post(
+            f"{data_service.url}/users",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
+        assert answer.status_code == 201, answer.text

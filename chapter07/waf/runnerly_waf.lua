@@ -19,7 +19,7 @@ local config = {
     rate = 10,                -- requests per second, per client address
     burst = 5,                -- requests above the rate, served at once
     concurrency = 10,         -- requests in flight, per client address
-    max_body = 64 * 1024,     -- bytes, from Content-Length
+    max_body = 64 * 1024,     -- bytes, announced or, when chunked, read
     -- Found anywhere in the lower-cased User-Agent (plain text, not patterns).
     bad_agents = { "sqlmap", "nikto", "nmap", "masscan", "zgrab" },
     -- Path prefixes the services behind answer; anything else is refused.
@@ -58,6 +58,46 @@ local function allowed_path(uri)
     return false
 end
 
+-- nginx checks its normalised $uri, but proxy_pass (without a URI) sends
+-- the path as the client wrote it: "/admin/../users" is "/users" here and
+-- "/admin/../users" behind. A path is let through in its plain form only:
+-- once its escapes are decoded, it is $uri already.
+local function plain_path()
+    local raw = ngx.var.request_uri
+    local query = raw:find("?", 1, true)
+    if query then
+        raw = raw:sub(1, query - 1)
+    end
+    -- "+" is a plus in a path: unescape_uri would make it a space.
+    return ngx.unescape_uri((raw:gsub("%+", "%%2B"))) == ngx.var.uri
+end
+
+-- The body's size: its Content-Length, or, for a chunked body, which
+-- announces none, what nginx read of it (in memory, or in a file once over
+-- client_body_buffer_size; client_max_body_size bounds both).
+local function body_size()
+    local length = tonumber(ngx.var.http_content_length or "")
+    if length then
+        return length
+    end
+    if not ngx.var.http_transfer_encoding then
+        return 0
+    end
+    ngx.req.read_body()
+    local data = ngx.req.get_body_data()
+    if data then
+        return #data
+    end
+    local path = ngx.req.get_body_file()
+    if not path then
+        return 0
+    end
+    local file = io.open(path, "rb")
+    local size = file:seek("end")
+    file:close()
+    return size
+end
+
 local function bad_agent(agent)
     agent = (agent or ""):lower()
     for _, name in ipairs(config.bad_agents) do
@@ -93,11 +133,13 @@ function _M.access()
     if not allowed_path(ngx.var.uri) then
         return refuse(404, "Not found.")
     end
+    if not plain_path() then
+        return refuse(400, "Path not in its plain form.")
+    end
     if bad_agent(ngx.var.http_user_agent) then
         return refuse(403, "Forbidden client.")
     end
-    local length = tonumber(ngx.var.http_content_length or "0")
-    if length and length > config.max_body then
+    if body_size() > config.max_body then
         return refuse(413, "Request body too large.")
     end
 
