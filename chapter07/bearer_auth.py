@@ -4,9 +4,12 @@ A Flask extension: every request needs ``Authorization: Bearer <JWT>``
 signed by a key of the issuer's JWK set (fetched with ``PyJWKClient``,
 cached, fetched again when a token names a ``kid`` it does not know), for
 this service (``aud``), from this issuer (``iss``), in its lifetime, with
-the scope its route needs. A refusal is RFC 6750's: 401 with
-``WWW-Authenticate: Bearer error="invalid_token"``, or 403
-``insufficient_scope``.
+the scope its route needs (HEAD is GET without the body: GET's scope). A
+refusal is RFC 6750's: 401 with a bare challenge when no bearer token was
+sent (no header, or another scheme such as Basic), 400 ``invalid_request``
+for a malformed one, 401 ``invalid_token``, or 403 ``insufficient_scope``
+naming the ``scope`` needed. A method that no route takes is Flask's 405, once
+the token is checked.
 
 Settings: ``TOKEN_ISSUER`` (TokenDealer's URL), ``TOKEN_AUDIENCE`` (this
 service's name), ``TOKEN_JWKS_URL`` (default: the issuer's
@@ -16,7 +19,7 @@ service's name), ``TOKEN_JWKS_URL`` (default: the issuer's
 
 import jwt
 from flask import Flask, current_app, request
-from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.exceptions import Forbidden, HTTPException, ServiceUnavailable
 
 ALGORITHMS = ["RS256"]  # what TokenDealer signs with; never the token's say
 REALM = "runnerly"
@@ -25,12 +28,16 @@ REALM = "runnerly"
 class BearerError(HTTPException):
     """An RFC 6750 §3 refusal, as the skeleton's JSON error plus its header."""
 
-    def __init__(self, status: int, error: str | None, description: str):
+    def __init__(
+        self, status: int, error: str | None, description: str, scope: str = ""
+    ):
         super().__init__(description)
         self.code = status
         params = [f'realm="{REALM}"']
         if error:  # §3.1: a request with no token gets no error code
             params += [f'error="{error}"', f'error_description="{description}"']
+        if scope:  # §3: the scope the request needs, for the client to ask
+            params.append(f'scope="{scope}"')
         self.www_authenticate = "Bearer " + ", ".join(params)
 
     def get_headers(self, environ=None, scope=None):
@@ -39,6 +46,12 @@ class BearerError(HTTPException):
 
 def invalid_token(description: str) -> BearerError:
     return BearerError(401, "invalid_token", description)
+
+
+def insufficient_scope(scope: str) -> BearerError:
+    return BearerError(
+        403, "insufficient_scope", f"This request needs scope {scope}.", scope
+    )
 
 
 class BearerAuth:
@@ -75,21 +88,25 @@ class BearerAuth:
     @staticmethod
     def check() -> None:
         claims = verify(bearer_token())
-        needed = current_app.config["TOKEN_SCOPES"].get(request.method)
-        if needed is None or needed not in claims["scope"].split():
-            raise BearerError(
-                403, "insufficient_scope", f"This request needs scope {needed}."
-            )
+        if request.routing_exception is not None:
+            return  # Flask's own answer: 404, or 405 for a method no route takes
+        method = "GET" if request.method == "HEAD" else request.method
+        needed = current_app.config["TOKEN_SCOPES"].get(method)
+        if needed is None:
+            raise Forbidden(f"No scope allows {method} here.")
+        if needed not in claims["scope"].split():
+            raise insufficient_scope(needed)
 
 
 def bearer_token() -> str:
-    header = request.headers.get("Authorization")
-    if header is None:
+    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        # No bearer credentials at all (none, or Basic...): the bare challenge.
         raise BearerError(401, None, "A bearer token is required.")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise invalid_token("Malformed Authorization header.")
-    return token.strip()
+    token = token.strip()
+    if not token or " " in token:
+        raise BearerError(400, "invalid_request", "Malformed Authorization header.")
+    return token
 
 
 def verify(token: str) -> dict:

@@ -85,10 +85,42 @@ def test_no_token(services):
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="runnerly"'
 
 
-@pytest.mark.parametrize("header", ["Basic abc", "Bearer", "Bearer not.a.jwt"])
-def test_not_a_bearer_jwt(services, header):
+@pytest.mark.parametrize("header", ["Basic YTpi", "", "Digest x=1"])
+def test_no_bearer_credentials_get_the_bare_challenge(services, header):
+    # Another scheme carries no bearer token: as if none was sent (§3.1).
+    response = requests.get(
+        f"{services.data.url}/users", headers={"Authorization": header}
+    )
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="runnerly"'
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer  ", "Bearer a b"])
+def test_a_malformed_bearer_header_is_invalid_request(services, header):
+    response = requests.get(
+        f"{services.data.url}/users", headers={"Authorization": header}
+    )
+    assert response.status_code == 400
+    assert 'error="invalid_request"' in response.headers["WWW-Authenticate"]
+    assert response.json()["status"] == 400
+
+
+def test_not_a_jwt(services):
     url = f"{services.data.url}/users"
-    assert_invalid_token(requests.get(url, headers={"Authorization": header}))
+    headers = {"Authorization": "Bearer not.a.jwt"}
+    assert_invalid_token(requests.get(url, headers=headers))
+
+
+def test_head_is_get_without_the_body(services):
+    response = get(services, real_token(services), method="HEAD")
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+def test_a_method_no_route_takes_is_405_once_the_token_is_checked(services):
+    token = real_token(services)
+    assert get(services, token, method="PUT").status_code == 405
+    assert get(services, None, method="PUT").status_code == 401
 
 
 def test_alg_none(services):
@@ -220,4 +252,5 @@ def test_a_scope_the_route_does_not_allow(services):
     challenge = response.headers["WWW-Authenticate"]
     assert challenge.startswith("Bearer ")
     assert 'error="insufficient_scope"' in challenge
+    assert 'scope="data:write"' in challenge  # §3: what to ask for
     assert response.json()["status"] == 403

@@ -166,6 +166,11 @@ def test_the_jwks_is_a_valid_jwk_set(client, dealer):
     assert jwt.PyJWKSet.from_dict(jwks)[key["kid"]].key_type == "RSA"
 
 
+def test_the_jwks_may_be_cached_as_long_as_verifiers_keep_it(client, dealer):
+    answer = client.get("/.well-known/jwks.json")
+    assert answer.headers["Cache-Control"] == "public, max-age=300"
+
+
 def test_keys_are_made_on_first_start_and_kept(tmp_path):
     folder = tmp_path / "keys"
     first = create_app("testing", KEY_DIR=str(folder), CLIENTS_FILE="none.json")

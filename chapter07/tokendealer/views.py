@@ -50,7 +50,11 @@ def no_store(response):
 
 @oauth.get("/.well-known/jwks.json")
 def jwks():
-    return current_app.extensions["tokendealer"].keys.jwks()
+    response = jsonify(current_app.extensions["tokendealer"].keys.jwks())
+    # Public, and cached as long as verifiers keep it (bearer_auth's
+    # TOKEN_JWKS_LIFESPAN): a retired key is gone from every cache within it.
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @oauth.post("/oauth/token")

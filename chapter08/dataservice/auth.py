@@ -15,7 +15,13 @@ import re
 from flask import Flask, current_app, request
 from werkzeug.exceptions import Forbidden
 
-from chapter07.bearer_auth import BearerAuth, BearerError, bearer_token, verify
+from chapter07.bearer_auth import (
+    BearerAuth,
+    BearerError,
+    bearer_token,
+    insufficient_scope,
+    verify,
+)
 
 # Flask's /users/<int:user_id> is OpenAPI's /users/{user_id}.
 CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
@@ -70,10 +76,7 @@ class OperationAuth(BearerAuth):
         else:
             raise Forbidden("This operation takes a runner token.")
         if not needed <= set(claims["scope"].split()):
-            scopes = " ".join(sorted(needed))
-            raise BearerError(
-                403, "insufficient_scope", f"This request needs scope {scopes}."
-            )
+            raise insufficient_scope(" ".join(sorted(needed)))
 
 
 def runner_scopes(runner_id, allowed: dict) -> frozenset:
