@@ -102,10 +102,14 @@ class SystemMetrics:
     def start(self) -> "SystemMetrics":
         """Report now (the gauges are set from here on), then every interval."""
         self.pid = os.getpid()
+        # This process: the object made in __init__ may be a gunicorn
+        # master's, copied into each worker by the fork.
+        self.process = psutil.Process()
         self._stop.clear()
-        self.report()
+        # The thread first: the first sample counts it among the threads.
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
+        self.report()
         return self
 
     def _run(self) -> None:

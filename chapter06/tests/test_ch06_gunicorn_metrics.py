@@ -5,6 +5,8 @@ import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import psutil
+import pytest
 import requests
 from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -70,6 +72,29 @@ def test_one_series_per_live_worker_for_system_gauges(metered_service):
         pids = set(re.findall(r'^worker_threads\{pid="(\d+)"\}', text, re.MULTILINE))
     assert len(pids) == 2
     assert str(metered_service.process.pid) not in pids
+
+
+def test_each_worker_reports_its_own_figures_not_the_masters(metered_service):
+    # The reporter is made in the master, before gunicorn forks (preload_app):
+    # each worker must measure itself. A worker runs the reporter's thread
+    # too, so it has two threads at least; the master, one.
+    series: dict[str, dict[str, float]] = {}
+    deadline = time.monotonic() + 30
+    while len(series) < 2 and time.monotonic() < deadline:
+        get_users(metered_service.url)
+        text = requests.get(f"{metered_service.url}/metrics", timeout=10).text
+        series = {}
+        for name, pid, value in re.findall(
+            r'^worker_(threads|memory_rss_bytes)\{pid="(\d+)"\} (\S+)$', text, re.M
+        ):
+            series.setdefault(pid, {})[name] = float(value)
+    assert len(series) == 2
+    for pid, figures in series.items():
+        worker = psutil.Process(int(pid))
+        assert worker.ppid() == metered_service.process.pid  # a worker, alive
+        assert figures["threads"] >= 2
+        rss = worker.memory_info().rss
+        assert figures["memory_rss_bytes"] == pytest.approx(rss, rel=0.25)
 
 
 def test_promtool_accepts_the_combined_output(metered_service):
