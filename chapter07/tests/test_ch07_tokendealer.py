@@ -1,15 +1,19 @@
 """TokenDealer: POST /oauth/token (RFC 6749 §4.4, §5.2), the JWK set, keys."""
 
 import base64
+import hashlib
 import json
 import subprocess
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import jwt
 import pytest
 
 from chapter07.conftest import AUDIENCE, CLIENT_ID
 from chapter07.tokendealer import INSTANCE, create_app
+from chapter07.tokendealer import clients as clients_module
 from chapter07.tokendealer.clients import Clients, hash_secret, secret_matches
 from chapter07.tokendealer.register import main as register_main
 
@@ -120,6 +124,64 @@ def test_malformed_basic_is_401_invalid_client(client, authorization):
 def test_no_client_authentication_is_401_invalid_client(client):
     response = client.post("/oauth/token", data={"grant_type": "client_credentials"})
     assert_invalid_client(response)
+
+
+def test_failed_logins_past_the_limit_are_refused_before_any_hash(
+    client, registered, monkeypatch
+):
+    hashes = []
+    real = clients_module.secret_matches
+    monkeypatch.setattr(
+        clients_module,
+        "secret_matches",
+        lambda *args: hashes.append(1) or real(*args),
+    )
+    form = {"grant_type": "client_credentials"}
+    wrong = basic(CLIENT_ID, "guess")
+    for _ in range(10):  # FAILED_LOGINS_LIMIT
+        assert_invalid_client(client.post("/oauth/token", data=form, headers=wrong))
+    refused = client.post("/oauth/token", data=form, headers=wrong)
+    assert refused.status_code == 429
+    assert refused.json["error"] == "invalid_client"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert len(hashes) == 10  # the 11th cost nothing
+    # Even the right secret waits, from that address; another address does not.
+    assert ask(client, registered).status_code == 429
+    other = {"REMOTE_ADDR": "127.0.0.2"}
+    assert ask(client, registered, environ_base=other).status_code == 200
+
+
+def test_at_most_two_secret_hashes_at_once(monkeypatch):
+    running, most = 0, 0
+    lock = threading.Lock()
+    real_scrypt = hashlib.scrypt
+
+    def counted_scrypt(*args, **kwargs):
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        try:
+            return real_scrypt(*args, **kwargs)
+        finally:
+            with lock:
+                running -= 1
+
+    stored = hash_secret("right")
+    monkeypatch.setattr(clients_module.hashlib, "scrypt", counted_scrypt)
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda _: secret_matches("wrong", stored), range(16)))
+    assert results == [False] * 16
+    assert most == 2
+
+
+@pytest.mark.parametrize("size", [20_000, 10_000_000])
+def test_a_token_request_body_is_a_short_form(client, registered, size):
+    # A client id, a secret, a grant type: 16 KiB is plenty; more is 413.
+    form = {"grant_type": "client_credentials", "padding": "x" * size}
+    response = ask(client, registered, form)
+    assert response.status_code == 413
+    assert response.json["status"] == 413
 
 
 def test_an_unsupported_grant_type(client, registered):

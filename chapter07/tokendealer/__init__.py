@@ -14,8 +14,11 @@ set, so any service can check a token without asking TokenDealer:
 
 Settings (``FLASK_`` environment variables, JSON values parsed): ``ISSUER``,
 ``TOKEN_LIFETIME`` (seconds), ``KEY_DIR`` (the signing keys, made on first
-start), ``CLIENTS_FILE`` (registrations made by :mod:`.register`) and
-``CLIENTS`` (more registrations, as a JSON object).
+start), ``CLIENTS_FILE`` (registrations made by :mod:`.register`),
+``CLIENTS`` (more registrations, as a JSON object), ``FAILED_LOGINS_LIMIT``
+and ``FAILED_LOGINS_WINDOW`` (failed client authentications an address may
+make in that many seconds: :mod:`.attempts`), and ``MAX_CONTENT_LENGTH`` (a
+token request is a short form: 16 KiB, refused with 413 above).
 """
 
 from collections.abc import Callable
@@ -27,6 +30,7 @@ from flask import Flask
 from chapter02.skeleton.config import CONFIGS, load_config
 from chapter02.skeleton.errors import register_json_errors
 
+from .attempts import FailedAttempts
 from .clients import Client, Clients
 from .keys import KeyStore
 from .views import client_credentials_grant, oauth
@@ -41,6 +45,7 @@ class TokenDealer:
     clients: Clients
     # grant_type -> handler(client, form) -> the token answer (a dict)
     grants: dict[str, Callable[[Client, dict], dict]] = field(default_factory=dict)
+    failed: FailedAttempts = field(default_factory=FailedAttempts)
 
 
 def create_app(config=None, **overrides) -> Flask:
@@ -51,6 +56,9 @@ def create_app(config=None, **overrides) -> Flask:
         KEY_DIR=str(INSTANCE / "keys"),
         CLIENTS_FILE=str(INSTANCE / "clients.json"),
         CLIENTS={},
+        FAILED_LOGINS_LIMIT=10,
+        FAILED_LOGINS_WINDOW=60,
+        MAX_CONTENT_LENGTH=16 * 1024,
     )
     # No session, no cookie: no Flask secret key either.
     load_config(app, config, CONFIGS, require_secret_key=False, **overrides)
@@ -59,6 +67,9 @@ def create_app(config=None, **overrides) -> Flask:
     keys.signing_key()  # the first start makes one
     clients = Clients.from_file(app.config["CLIENTS_FILE"], app.config["CLIENTS"])
     grants = {"client_credentials": client_credentials_grant}
-    app.extensions["tokendealer"] = TokenDealer(keys, clients, grants)
+    failed = FailedAttempts(
+        app.config["FAILED_LOGINS_LIMIT"], app.config["FAILED_LOGINS_WINDOW"]
+    )
+    app.extensions["tokendealer"] = TokenDealer(keys, clients, grants, failed)
     app.register_blueprint(oauth)
     return app

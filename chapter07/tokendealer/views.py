@@ -30,6 +30,11 @@ class OAuthError(Exception):
     def __init__(self, error: str, description: str, status: int = 400):
         super().__init__(description)
         self.error, self.description, self.status = error, description, status
+        self.retry_after: int | None = None
+
+    def retry_in(self, seconds: int) -> "OAuthError":
+        self.retry_after = seconds
+        return self
 
 
 @oauth.errorhandler(OAuthError)
@@ -38,6 +43,8 @@ def oauth_error(error: OAuthError):
     response.status_code = error.status
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="tokendealer"'
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
     return no_store(response)
 
 
@@ -62,9 +69,17 @@ def token():
     dealer = current_app.extensions["tokendealer"]
     form = checked_form()
     client_id, secret = client_credentials(form)
+    address = request.remote_addr or ""
+    wait = dealer.failed.retry_after(address)
+    if wait is not None:  # before any hash is computed: that is the point
+        raise OAuthError(
+            "invalid_client", f"Too many failed attempts: retry in {wait} s.", 429
+        ).retry_in(wait)
     client = dealer.clients.authenticate(client_id, secret)
     if client is None:
+        dealer.failed.failed(address)
         raise OAuthError("invalid_client", "Client authentication failed.", 401)
+    dealer.failed.succeeded(address)
     grant_type = form.get("grant_type")
     if not grant_type:
         raise OAuthError("invalid_request", "Missing grant_type.")
