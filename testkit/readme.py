@@ -111,6 +111,14 @@ ASSIGNMENT = re.compile(
 VARIABLE = re.compile(r"\$\{?([A-Za-z_]\w*)")
 
 
+def free_port_base() -> int:
+    """A base whose hundred ports nothing listens on: a stack's 5000 to 5099."""
+    for base in random.sample(STACK_BASES, len(STACK_BASES)):
+        if not any(port_is_open(base + n) for n in range(STACK_PORTS)):
+            return base
+    raise AssertionError(f"no {STACK_PORTS} free ports in {STACK_BASES}")
+
+
 @dataclass(frozen=True)
 class Service:
     """What ``<!-- needs: NAME -->`` starts, and how commands reach it."""
@@ -307,13 +315,8 @@ class ShellSession:
 
     def move_ports(self, variable: str) -> None:
         """A free base for a stack's ports (``<!-- ports: VARIABLE -->``)."""
-        for base in random.sample(STACK_BASES, len(STACK_BASES)):
-            if not any(port_is_open(base + n) for n in range(STACK_PORTS)):
-                break
-        else:
-            raise AssertionError(f"no {STACK_PORTS} free ports in {STACK_BASES}")
-        self.port_base = base
-        self._in_terminal(f"export {variable}={base}", SERVER_START_TIMEOUT)
+        self.port_base = free_port_base()
+        self._in_terminal(f"export {variable}={self.port_base}", SERVER_START_TIMEOUT)
 
     def rewrite(self, text: str) -> str:
         for local, actual in self.rewrites:
