@@ -27,6 +27,7 @@ sockets move to ports of their own (base + 12 and + 13)::
     ['proxy_pass http://127.0.0.1:5012;', 'proxy_pass http://127.0.0.1:5013;']
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -44,6 +45,7 @@ from importlib import metadata
 from pathlib import Path
 
 import jinja2
+import psutil
 
 from chapter07.tokendealer.clients import register
 from chapter07.waf_nginx import LUA_MODULES, MODULES, WAF, Limits
@@ -324,13 +326,31 @@ class CircusStack:
         }
         return {**os.environ, **{k.upper(): str(v) for k, v in values.items()}}
 
-    def start(self) -> "CircusStack":
-        ports = [
+    def all_ports(self) -> list[int]:
+        """Every port the stack listens on: the services', nginx's, Circus's."""
+        return [
             *vars(self.ports).values(),
             *self.circus.values(),
             *self.sockets.values(),
         ]
-        busy = [port for port in ports if port_is_open(port)]
+
+    def processes(self) -> set[psutil.Process]:
+        """circusd, every process under it, and any other whose command line
+        names this run's folder: a gunicorn worker whose master was killed
+        has left circusd's tree, not the folder its command runs from."""
+        found: set[psutil.Process] = set()
+        if self.process is not None:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                circusd = psutil.Process(self.process.pid)
+                found |= {circusd, *circusd.children(recursive=True)}
+        if self.folder is not None:
+            for process in psutil.process_iter(["cmdline"]):
+                if str(self.folder) in " ".join(process.info["cmdline"] or ()):
+                    found.add(process)
+        return found
+
+    def start(self) -> "CircusStack":
+        busy = [port for port in self.all_ports() if port_is_open(port)]
         if busy:
             raise RuntimeError(f"ports in use: {busy} (set RUNNERLY_PORT_BASE)")
         self._temporary = tempfile.TemporaryDirectory(prefix="runnerly-circus-")
@@ -401,8 +421,15 @@ class CircusStack:
         return done.stdout
 
     def stop(self) -> None:
-        """SIGTERM to circusd: it stops its watchers, each process gracefully."""
+        """SIGTERM to circusd: it stops its watchers, each process gracefully.
+
+        Circus starts each process in a session of its own (``setsid``), so
+        a signal to circusd's group reaches none of them: what is still
+        running once circusd has gone (a process it lost count of) is
+        killed here, or it would keep the ports for the next start.
+        """
         if self.process is not None:
+            started = self.processes()
             try:
                 os.killpg(self.process.pid, signal.SIGTERM)
                 self.process.wait(timeout=60)
@@ -412,6 +439,11 @@ class CircusStack:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
             self.process = None
+            _, left = psutil.wait_procs(started, timeout=5)
+            for process in left:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.kill()
+            psutil.wait_procs(left, timeout=5)
         if self._temporary is not None:
             self._temporary.cleanup()
             self._temporary = None
