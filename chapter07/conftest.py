@@ -100,15 +100,16 @@ def services(tmp_path_factory, registered):
 
 @server_fixture
 def waf(tmp_path):
-    """``waf("lua", upstream, Limits(...))``: nginx set up by chapter07.waf_nginx."""
+    """``waf("lua", upstream, Limits(...))``: nginx set up by chapter07.waf_nginx
+    (``paranoia=1``, say, passed on to its setup)."""
     from chapter07 import waf_nginx
     from testkit import services
 
     started = []
 
-    def run(setup: str, upstream: str, limits=None) -> ServerProcess:
+    def run(setup: str, upstream: str, limits=None, **options) -> ServerProcess:
         make, _ = waf_nginx.SETUPS[setup]
-        http, server = make(upstream, limits or waf_nginx.Limits())
+        http, server = make(upstream, limits or waf_nginx.Limits(), **options)
         modules = None
         if setup == "modsecurity":
             if not Path("/usr/share/modsecurity-crs/rules").is_dir():

