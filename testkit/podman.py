@@ -12,6 +12,7 @@ it; under ``REQUIRE_SERVICES=1`` that is a failure (:func:`services.missing`).
 """
 
 import fcntl
+import hashlib
 import io
 import json
 import os
@@ -44,10 +45,16 @@ SERVICES_PACKAGES = (
     "nginx", "libnginx-mod-http-lua", "redis-server", "postgresql-15",
 )  # fmt: skip
 # Debian's postgresql-15 makes a cluster when installed: the image's
-# entry point makes its own in the data volume, so none in a layer.
+# entry point makes its own in the data volume, so none in a layer. And
+# Debian's ssl-cert, which nginx and PostgreSQL bring, makes a "snakeoil" key
+# pair when installed: a private key in the base layer of every stand-in,
+# the same in every container, used by nothing here. Removed before the
+# layer is made (a later RUN rm would leave it in the layer below).
 NO_MAIN_CLUSTER = (
     '--essential-hook=mkdir -p "$1/etc/postgresql-common" && echo'
     ' create_main_cluster = false > "$1/etc/postgresql-common/createcluster.conf"',
+    '--customize-hook=rm -f "$1/etc/ssl/private/ssl-cert-snakeoil.key"'
+    ' "$1/etc/ssl/certs/ssl-cert-snakeoil.pem"',
 )
 # Documentation and translations are of no use in an image.
 EXCLUDED_PATHS = ("/usr/share/man/*", "/usr/share/doc/*", "/usr/share/locale/*")
@@ -126,10 +133,16 @@ class Podman:
         options: Sequence[str] = (),
     ) -> str:
         """A local Debian base image with ``packages``, made once and reused
-        while it exists; ``options`` go to mmdebstrap (hooks)."""
+        while it exists and was made from the same recipe (its label);
+        ``options`` go to mmdebstrap (hooks)."""
+        recipe = hashlib.sha256(repr((name, *packages, *options)).encode())
+        label = f"org.runnerly.recipe={recipe.hexdigest()[:16]}"
         with machine_lock():
             if self.image_exists(name):
-                return name
+                labels = self.inspect(name)["Config"].get("Labels") or {}
+                if f"org.runnerly.recipe={labels.get('org.runnerly.recipe')}" == label:
+                    return name
+                self.run("rmi", "--force", name)  # an older recipe: made again
             mmdebstrap = shutil.which("mmdebstrap", path=SEARCH_PATH)
             if mmdebstrap is None:
                 missing(f"mmdebstrap not found; install it with: {INSTALL}")
@@ -147,6 +160,7 @@ class Podman:
                 self.run(
                     "import",
                     "--change", "ENV LANG=C.UTF-8",
+                    "--change", f"LABEL {label}",
                     "--change", 'CMD ["python3"]',
                     str(rootfs), name,
                 )  # fmt: skip
@@ -199,10 +213,16 @@ class Podman:
                             yield member.name, content
 
     def secrets_in(self, image: str, skip_base: str | None = None) -> list[str]:
-        """Paths in the image's layers that look like keys or local settings."""
+        """Paths in the image's layers that look like keys or local settings.
+
+        Compiled programs and libraries (ELF) are not read for PEM blocks:
+        Debian's libgnutls carries a key of its own self-tests, part of its
+        code, the same in every copy, not key material anyone deployed."""
         found = []
         for name, content in self.layer_files(image, skip_base):
-            if SECRET_NAMES.search(name) or PRIVATE_KEY.search(content):
+            if SECRET_NAMES.search(name):
+                found.append(name)
+            elif not content.startswith(b"\x7fELF") and PRIVATE_KEY.search(content):
                 found.append(name)
         return found
 

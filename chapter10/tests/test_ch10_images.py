@@ -91,3 +91,17 @@ def test_the_scan_finds_a_key_copied_into_an_image(
         ]
     finally:
         podman.run("rmi", "--force", leaky, check=False)
+
+
+# The stand-ins for the official nginx, Redis and PostgreSQL images (compose).
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["nginx", "redis", "postgres"])
+def test_no_key_in_the_standin_images_base_included(podman, standin_images, name):
+    # Every layer, the base's too: Debian's ssl-cert makes a snakeoil key
+    # when installed, and the base is where it would be.
+    assert podman.secrets_in(standin_images[name]) == []
+
+
+@pytest.mark.slow
+def test_the_redis_standin_does_not_run_as_root(podman, standin_images):
+    assert podman.inspect(standin_images["redis"])["Config"]["User"] == "redis"
