@@ -65,9 +65,9 @@ test: $(VENV)/.installed lint
 	$(PY) -m coverage html --quiet && echo "coverage: open htmlcov/index.html"
 	$(PY) -m coverage report
 
-# The fast loop while you work: no coverage, nothing started.
+# The fast loop while you work: no coverage, nothing started, every core.
 quick: $(VENV)/.installed
-	$(PY) -m pytest -q -m "$(QUICK)" $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(PYTEST_PARALLEL) -m "$(QUICK)" $(PYTEST_ARGS)
 
 services:
 	@if ! command -v apt-get >/dev/null || [ "$$(id -u)" != 0 ]; then \
