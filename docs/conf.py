@@ -18,7 +18,8 @@ So the "book section → file → test" tables are links that work, and
 The theme is Furo (wide code, tables that scroll inside their box on a
 phone, a light and a dark scheme); ``_static/site.css`` adjusts it.
 Diagrams (```` ```mermaid ```` blocks) are drawn by Mermaid's vendored
-script: see ``_ext/offline_mermaid.py``.
+script: see ``_ext/offline_mermaid.py``. Long names in tables wrap after
+``_`` or ``/``, never inside a word: see ``_ext/word_breaks.py``.
 """
 
 import os
@@ -37,7 +38,8 @@ sys.path.insert(0, str(DOCS / "_ext"))
 
 project = "Python Microservices Development, the companion code"
 author = "the companion code's contributors"
-extensions = ["myst_parser", "offline_mermaid"]
+# word_breaks: where a long name in a table may wrap (see its docstring).
+extensions = ["myst_parser", "offline_mermaid", "word_breaks"]
 source_suffix = {".md": "markdown"}
 exclude_patterns = ["_build"]
 html_theme = "furo"

@@ -5,7 +5,8 @@ Book: chapter 3, "Continuous Integration" > "ReadTheDocs": here the site
 fixture), as ``make docs`` does but into a temporary folder, then checks
 the build's files (every README a page, every file a README links to a
 highlighted page) and drives it in Chromium, served over loopback: the
-chapter 04 diagram drawn, tables that fit a 1200-pixel window, the search,
+chapter 04 diagram drawn, tables that fit a 1200-pixel window, diagrams
+whose labels read and table cells that wrap between words, the search,
 nothing loaded from outside the site, no internal link that dangles.
 """
 
@@ -197,6 +198,89 @@ def test_tables_fit_the_window_at_1200_pixels(served):
         for name in existing_readmes():
             page.goto(served + f"chapters/{name}.html")
             assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+
+
+# The smallest label a reader can read; Furo's own text is about 16 px.
+SMALLEST_LABEL_PX = 12
+DIAGRAMS_DRAWN = """() => [...document.querySelectorAll("pre.mermaid")].every(
+    pre => pre.dataset.processed && pre.querySelector("svg"))"""
+# Each diagram's labels as shown: the computed font size times the scale from
+# the label's own units to the screen (the SVG's viewBox, and any transform).
+DIAGRAM_LABELS = """() => [...document.querySelectorAll("pre.mermaid svg")].map(svg => {
+    const labels = [];
+    const walker = document.createTreeWalker(svg, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const element = node.parentElement;
+        const box = element.closest("foreignObject") || element.closest("text");
+        if (!box || !node.textContent.trim()) continue;
+        if (!element.getBoundingClientRect().height) continue;  // not shown
+        const size = parseFloat(getComputedStyle(element).fontSize);
+        labels.push([size * box.getScreenCTM().a, node.textContent.trim()]);
+    }
+    labels.sort((a, b) => a[0] - b[0]);
+    return {count: labels.length, smallest: labels[0]};
+})"""
+# Where a table cell's text goes on to a new line between two letters or
+# digits with no space, slash, underscore... between them: a word cut in two.
+CUT_WORDS = r"""() => {
+    const cuts = [];
+    for (const cell of document.querySelectorAll("table td, table th")) {
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        let text = "", last = null;  // last: the previous character shown
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (let i = 0; i < node.length; i++) {
+                text += node.data[i];
+                const range = document.createRange();
+                range.setStart(node, i);
+                range.setEnd(node, i + 1);
+                const rect = range.getClientRects()[0];
+                if (!rect || !rect.width) continue;  // collapsed white space
+                const here = {at: text.length - 1, rect};
+                if (last && rect.left < last.rect.left && rect.top > last.rect.top
+                    && /^[A-Za-z0-9]+$/.test(text.slice(last.at))) {
+                    cuts.push(text.slice(Math.max(0, last.at - 15), last.at + 1)
+                              + "|" + text.slice(-1));
+                }
+                last = here;
+            }
+        }
+    }
+    return cuts;
+}"""
+
+
+@pytest.mark.e2e
+def test_diagrams_and_tables_read_at_1200_pixels(served, site):
+    """Every diagram's labels are 12 px or more; no table cuts a word in two.
+
+    Mermaid scales a diagram down to the text column (720 pixels here): a
+    flowchart drawn left to right, 1,900 pixels wide, had 6-pixel labels.
+    """
+    pages = sorted(
+        path.relative_to(site).as_posix()
+        for path in site.rglob("*.html")
+        if '<pre class="mermaid">' in path.read_text(encoding="utf-8")
+    )
+    assert {"chapters/chapter04.html", "chapters/chapter08.html"} <= set(pages)
+    small, cut, drawn = [], [], 0
+    with chromium_page() as page:
+        page.set_viewport_size({"width": 1200, "height": 900})
+        for path in pages:
+            page.goto(served + path)
+            page.wait_for_function(DIAGRAMS_DRAWN)
+            for number, labels in enumerate(page.evaluate(DIAGRAM_LABELS), 1):
+                drawn += 1
+                assert labels["count"], f"{path}: diagram {number} has no label"
+                size, text = labels["smallest"]
+                if size < SMALLEST_LABEL_PX:
+                    small.append(f"{path}, diagram {number}: {size:.1f} px ({text!r})")
+        for name in ["index", *(f"chapters/{name}" for name in existing_readmes())]:
+            page.goto(served + f"{name}.html")
+            cut += [f"{name}: {word!r}" for word in page.evaluate(CUT_WORDS)]
+    assert drawn >= 3
+    assert not small + cut, "\n".join(
+        ["labels too small to read:", *small, "table cells cut inside a word:", *cut]
+    )
 
 
 @pytest.mark.e2e

@@ -138,3 +138,131 @@ def test_importing_any_module_starts_nothing():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+# The book's table of contents: its chapters' titles and their sections, as
+# the book spells them. The team keeps it beside the repository, in shared/;
+# testkit/book-toc.md is its copy, so that a reader's clone checks the same
+# (test_the_book_s_contents_are_the_team_s_copy keeps the two equal).
+BOOK_TOC = ROOT / "testkit" / "book-toc.md"
+SHARED_TOC = ROOT.parent / "shared" / "book-toc.md"
+# Chapters 11 and 12 have no folder: chapter 10's README and chapter 01's
+# cover them.
+COVERED_BY = {11: 10, 12: 1}
+TOC_CHAPTER = re.compile(r"^## (\d+)\. (.+?)(?: \(all \(m\)[^)]*\))?$")
+# The file's confidence marks, "(n)", "(m)", "(m: one of these two)".
+TOC_MARK = re.compile(r" \([nm](?::([^)]*))?\)")
+MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
+def book_toc() -> dict[int, tuple[str, list[list[str]]]]:
+    """{chapter: (title, headings)}, a heading as the spellings that name it.
+
+    A line of the file may hold several headings: "Microservice benefits:
+    Separation of concerns · Smaller projects" is a section and its
+    subsections, "Unit tests · Functional tests" are siblings, and
+    "A few definitions / Packaging (m: one of these two)" is one heading
+    spelled one way or the other.
+    """
+    chapters, headings = {}, None
+    for line in BOOK_TOC.read_text(encoding="utf-8").splitlines():
+        if chapter := TOC_CHAPTER.match(line):
+            headings = []
+            chapters[int(chapter[1])] = (chapter[2], headings)
+        elif headings is not None and line.lstrip().startswith("- "):
+            item = line.strip()[2:]
+            either = any(
+                "one of" in (mark[1] or "") for mark in TOC_MARK.finditer(item)
+            )
+            item = TOC_MARK.sub("", item)
+            parent, colon, children = item.partition(": ")
+            names = [parent, *children.split(" · ")] if colon else item.split(" · ")
+            for name in names:
+                headings.append(name.split(" / ") if either else [name])
+    return chapters
+
+
+def readme_of(book_chapter: int) -> Path:
+    return (
+        ROOT / f"chapter{COVERED_BY.get(book_chapter, book_chapter):02d}" / "README.md"
+    )
+
+
+def book_section_cells(readme: Path) -> list[str]:
+    """The first column of the README's "book section | file | test" tables, as text."""
+    cells, inside = [], False
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        if re.match(r"\|\s*book section\s*\|", line):
+            inside = True
+        elif inside and line.startswith("|"):
+            cell = re.split(r"(?<!\\)\|", line)[1]
+            if not re.fullmatch(r"[\s:-]*", cell):  # not the |---| line
+                cell = re.sub(r"\\(.)", r"\1", MARKDOWN_LINK.sub(r"\1", cell))
+                cells.append(cell.replace("*", "").replace("`", "").strip())
+        else:
+            inside = False
+    return cells
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.name)
+def test_each_readme_is_titled_as_the_book_chapter(chapter):
+    """Its first line: "# Chapter 09 — Packaging and Running Runnerly".
+
+    Two digits, an em dash, the book's title as the book writes it; a README
+    that covers a second chapter says which: "(and chapter 11, Deploying on
+    AWS)". The site's page titles and sidebar are these lines.
+    """
+    toc = book_toc()
+    number = int(chapter.name.removeprefix("chapter"))
+    title = f"# Chapter {number:02d} — {toc[number][0]}"
+    for other, covered_by in sorted(COVERED_BY.items()):
+        if covered_by == number:
+            title += f" (and chapter {other}, {toc[other][0]})"
+    first_line = (chapter / "README.md").read_text(encoding="utf-8").split("\n")[0]
+    assert first_line == title
+
+
+def test_every_book_chapter_has_a_readme():
+    for number in book_toc():
+        assert readme_of(number).exists(), f"no README covers chapter {number}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.name)
+def test_the_readme_maps_every_section_of_the_book(chapter):
+    """Every heading of book-toc.md is in its chapter's table, as spelled there.
+
+    Where the repository has nothing for a section, its row says "—". In a
+    README that covers two chapters, a row may say which ("12, Coroutines").
+    """
+    readme = chapter / "README.md"
+    cells = book_section_cells(readme)
+    assert cells, (
+        f"{readme.relative_to(ROOT)} has no 'book section | file | test' table"
+    )
+    missing = []
+    for number, (_, headings) in book_toc().items():
+        if readme_of(number) != readme:
+            continue
+        # A row that names its chapter counts for that chapter only.
+        own = [
+            cell
+            for cell in cells
+            if not (named := re.match(r"(\d+), ", cell)) or int(named[1]) == number
+        ]
+        for spellings in headings:
+            if not any(
+                re.search(rf"(?<!\w){re.escape(name)}(?!\w)", cell)
+                for name in spellings
+                for cell in own
+            ):
+                missing.append(f"{number}: {' / '.join(spellings)}")
+    assert not missing, "sections with no row:\n" + "\n".join(missing)
+
+
+def test_the_book_s_contents_are_the_team_s_copy():
+    # Where the team's file is there (our machines, CI): the same text.
+    if SHARED_TOC.exists():
+        assert BOOK_TOC.read_text() == SHARED_TOC.read_text(), (
+            f"cp {SHARED_TOC} {BOOK_TOC.relative_to(ROOT)}"
+        )
+    assert book_toc()  # and it parses
