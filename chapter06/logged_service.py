@@ -70,18 +70,26 @@ def user_dashboard(user_id: int):
 
 def create_app(config=None, **overrides) -> Flask:
     app = create_data_service(config, **overrides)
-    app.config.setdefault("SERVICE_NAME", "data")
-    RequestId(app)
-    RequestLogs(app)
-    ConsoleLogs(app)
-    GelfLogs(app)
-    ErrorEmails(app)
-    ErrorReports(app)
-    Health(app)
-    Tracing(app)
-    if app.config.get("PEER_URL"):
-        peer.init_app(app)
-        app.register_blueprint(dashboard)
+    try:
+        app.config.setdefault("SERVICE_NAME", "data")
+        RequestId(app)
+        RequestLogs(app)
+        ConsoleLogs(app)
+        GelfLogs(app)
+        ErrorEmails(app)
+        ErrorReports(app)
+        Health(app)
+        Tracing(app)
+        if app.config.get("PEER_URL"):
+            peer.init_app(app)
+            app.register_blueprint(dashboard)
+    except Exception:
+        # A refused setting (LOG_FORMAT=xml) drops the app after the data
+        # service opened its database: close that connection now, not when
+        # the garbage collector finds it (a ResourceWarning from Python 3.13).
+        with app.app_context():
+            app.extensions["sqlalchemy"].engine.dispose()
+        raise
     return app
 
 

@@ -10,9 +10,13 @@ nginx's limiters. Refusals are the data service's JSON errors:
     >>> [client.get("/users").status_code for _ in range(3)]
     [200, 200, 429]
     >>> refused = client.get("/users")
-    >>> refused.json["status"], refused.headers["Retry-After"]
-    (429, '60')
+    >>> refused.json["status"], refused.headers["Retry-After"] in ("60", "59")
+    (429, True)
     >>> dispose(app)
+
+``Retry-After`` is when the oldest request leaves the window, a minute after
+it, in whole seconds: 59 once the clock's second has changed since that
+request (Flask-Limiter truncates), as it can on a busy machine.
 
 ``python -m chapter07.waf_flask_limiter`` serves on ``$PORT`` (5000); the
 limit is ``FLASK_RATELIMIT_DEFAULT`` ("600 per minute" unless set).

@@ -7,32 +7,51 @@ the wheels come from the environment the tests already passed in: each
 installed distribution a service needs is packed back into a wheel, so the
 image runs exactly the versions that were tested, and no network is used.
 
+That holds while an installed wheel fits the image's Python. A compiled one
+does not: ``psycopg_binary-...-cp313-cp313-manylinux...`` installed here
+for Python 3.13 cannot go into an image with Python 3.11. For such a
+distribution the same version's wheel for the image's Python (and this
+machine's platform) is downloaded from the index with ``pip download``, the
+one step that needs the network; with none, or no such wheel, it stops
+with the reason.
+
     >>> from packaging.requirements import Requirement
     >>> sorted(d.metadata["Name"].lower() for d in closure([Requirement("flask")]))
     ['blinker', 'click', 'flask', 'itsdangerous', 'jinja2', 'markupsafe', 'werkzeug']
     >>> wheel_name("Flask", "3.1.3", ["py3-none-any"])
     'flask-3.1.3-py3-none-any.whl'
+    >>> python311 = supported_tags("3.11.2")
+    >>> fits(["py3-none-any"], python311)
+    True
+    >>> fits(["cp313-cp313-manylinux_2_17_x86_64"], python311)
+    False
 
 ``python -m chapter10.wheelhouse DEST [WHEEL.whl ...] [REQUIREMENT ...]``
 copies the given wheels to DEST and adds what they and the requirements
 need, from this environment; ``--python 3.11.2`` names the image's Python
-when it differs from this one (the environment markers of the
-dependencies are evaluated for it).
+when it differs from this one: the environment markers of the dependencies
+are evaluated for it, and the wheels are chosen by its tags (``cp311``).
+DEST ends up with these wheels only: one left by an earlier run (for
+another Python, another version) would be a choice for the image's pip.
 """
 
 import argparse
 import base64
 import hashlib
+import platform
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
 import zipfile
 from email.parser import Parser
 from importlib import metadata
 from pathlib import Path
 
+from packaging import tags
 from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import canonicalize_name, parse_wheel_filename
 
 # Fixed timestamps: the same wheels give the same bytes, so podman's layer
 # cache knows the COPY of the wheels has not changed.
@@ -90,6 +109,33 @@ def target_environment(python: str | None) -> dict[str, str]:
     }
 
 
+def supported_tags(python: str | None = None) -> set[tags.Tag]:
+    """The wheel tags CPython ``python`` (``3.11.2``) installs on this
+    machine's platforms, as its pip sees them; default: this interpreter's."""
+    if python is None:
+        return set(tags.sys_tags())
+    major, minor = (int(part) for part in python.split(".")[:2])
+    interpreter = f"cp{major}{minor}"
+    # The ABI named, not left to packaging: it would read this interpreter's
+    # build (a debug one adds cp311d). cpython_tags adds abi3 and none.
+    platforms = list(tags.platform_tags())
+    return {
+        *tags.cpython_tags((major, minor), [interpreter], platforms),
+        *tags.compatible_tags((major, minor), interpreter, platforms),
+    }
+
+
+def fits(tag_lines: list[str], supported: set[tags.Tag]) -> bool:
+    """Whether a wheel with these ``Tag`` lines installs where ``supported``."""
+    return any(not tags.parse_tag(line).isdisjoint(supported) for line in tag_lines)
+
+
+def wheel_tags(dist: metadata.Distribution) -> list[str]:
+    """The ``Tag`` lines of an installed distribution's WHEEL file."""
+    wheel = Parser().parsestr(dist.read_text("WHEEL") or "")
+    return wheel.get_all("Tag") or []
+
+
 def wheel_name(name: str, version: str, tags: list[str]) -> str:
     """The wheel's file name, tags compressed as ``py2.py3-none-any``."""
     parts: list[list[str]] = [[], [], []]
@@ -114,8 +160,7 @@ def repack(dist: metadata.Distribution, dest: Path) -> Path:
         )
     ]
     info = next(p.parent for p in files if p.parent.name.endswith(".dist-info"))
-    wheel = Parser().parsestr(Path(dist.locate_file(info / "WHEEL")).read_text())
-    name = wheel_name(dist.metadata["Name"], dist.version, wheel.get_all("Tag"))
+    name = wheel_name(dist.metadata["Name"], dist.version, wheel_tags(dist))
     record = []
     target = dest / name
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -149,15 +194,64 @@ def requires_of(wheel: Path, python: str | None = None) -> list[Requirement]:
     return [r for r in requirements if r.marker is None or r.marker.evaluate(target)]
 
 
+def download(
+    dists: list[metadata.Distribution], python: str, dest: Path
+) -> dict[str, Path]:
+    """The same versions' wheels for CPython ``python`` on this machine's
+    platforms, from the index into ``dest``, by canonical name."""
+    if not dists:
+        return {}
+    major, minor = python.split(".")[:2]
+    pins = [f"{dist.metadata['Name']}=={dist.version}" for dist in dists]
+    platforms = [arg for tag in tags.platform_tags() for arg in ("--platform", tag)]
+    with tempfile.TemporaryDirectory(prefix="wheelhouse-") as folder:
+        command = [
+            sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+            "--disable-pip-version-check", "--only-binary=:all:",
+            "--python-version", python, "--implementation", "cp",
+            "--abi", f"cp{major}{minor}", *platforms, "--dest", folder, *pins,
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise LookupError(
+                f"no wheel of {' '.join(pins)} for Python {python} here, and "
+                f"pip download could not get one:\n{result.stderr.strip()}"
+            )
+        found = {}
+        for path in Path(folder).glob("*.whl"):
+            name = canonicalize_name(parse_wheel_filename(path.name)[0])
+            found[name] = Path(shutil.move(path, dest / path.name))
+    return found
+
+
 def wheelhouse(dest: Path, wheels=(), requirements=(), python=None) -> list[Path]:
     """Copy ``wheels`` to ``dest`` and add every wheel they and
-    ``requirements`` need on ``python``, packed from this environment."""
+    ``requirements`` need on ``python``: packed from this environment when
+    the installed one fits that Python, else the same version downloaded."""
     dest.mkdir(parents=True, exist_ok=True)
-    made = [Path(shutil.copy2(wheel, dest)) for wheel in wheels]
+    given = [Path(wheel).resolve() for wheel in wheels]
+    # An earlier run's wheel (another Python's, another version) would be
+    # one more choice for the image's pip: only this run's stay.
+    for old in dest.glob("*.whl"):
+        if old.resolve() not in given:
+            old.unlink()
+    made = [
+        wheel if wheel.parent == dest.resolve() else Path(shutil.copy2(wheel, dest))
+        for wheel in given
+    ]
     needed = [Requirement(text) for text in requirements]
     for wheel in wheels:
         needed += requires_of(Path(wheel), python)
-    made += [repack(dist, dest) for dist in closure(needed, python)]
+    dists = closure(needed, python)
+    supported = supported_tags(python)
+    # Installed for this Python, a compiled wheel may not install on that one.
+    foreign = [dist for dist in dists if not fits(wheel_tags(dist), supported)]
+    downloaded = download(foreign, python or platform.python_version(), dest)
+    for dist in dists:
+        if dist in foreign:
+            made.append(downloaded[canonicalize_name(dist.metadata["Name"])])
+        else:
+            made.append(repack(dist, dest))
     return made
 
 

@@ -12,6 +12,8 @@ import sqlite3
 
 import pytest
 import requests
+from sqlalchemy import event
+from sqlalchemy.pool import Pool
 
 from chapter06.gelf_receiver import GelfReceiver
 from chapter06.logged_service import create_app
@@ -80,6 +82,35 @@ def test_text_lines_by_default(capsys):
 def test_an_unknown_log_format_is_refused():
     with pytest.raises(ValueError, match="LOG_FORMAT is text or json, not 'xml'"):
         create_app("testing", LOG_FORMAT="xml")
+
+
+def test_a_refused_app_closes_its_database_connection():
+    # Left open, the garbage collector closes it later, in whichever test
+    # runs then: a ResourceWarning (an error here) from Python 3.13.
+    opened: list[sqlite3.Connection] = []
+
+    def on_connect(connection, record):
+        opened.append(connection)
+
+    event.listen(Pool, "connect", on_connect)
+    try:
+        with pytest.raises(ValueError, match="LOG_FORMAT"):
+            create_app("testing", LOG_FORMAT="xml")
+    finally:
+        event.remove(Pool, "connect", on_connect)
+    assert opened, "the data service opened its database"
+    still_open = [connection for connection in opened if is_open(connection)]
+    for connection in still_open:
+        connection.close()
+    assert still_open == []
+
+
+def is_open(connection: sqlite3.Connection) -> bool:
+    try:
+        connection.execute("SELECT 1").close()
+    except sqlite3.ProgrammingError:  # "Cannot operate on a closed database."
+        return False
+    return True
 
 
 @pytest.fixture

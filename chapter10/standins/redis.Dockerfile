@@ -8,6 +8,8 @@ ARG BASE_IMAGE=localhost/runnerly-services:bookworm
 FROM ${BASE_IMAGE}
 EXPOSE 6379
 # Debian's redis-server package made this user: no root, as the official
-# image (its entry point drops to redis) and as every Runnerly image.
+# image (its entry point drops to redis) and as every Runnerly image. By
+# name: the package picks its number when installed (100 in this base).
+# hadolint ignore=DL3066
 USER redis
 CMD ["redis-server", "--save", "", "--appendonly", "no"]
