@@ -27,7 +27,7 @@ import requests
 from flask import Blueprint, Flask, abort, current_app
 
 from chapter04.dataservice import create_app as create_data_service
-from chapter04.dataservice.__main__ import database_settings
+from chapter04.dataservice.serving import database_settings
 
 from .error_emails import ErrorEmails
 from .error_reports import ErrorReports

@@ -20,7 +20,7 @@ from pathlib import Path
 from gunicorn.app.base import BaseApplication
 from gunicorn.util import import_app
 
-from chapter04.dataservice.__main__ import database_settings
+from chapter04.dataservice.serving import database_settings
 
 APP = "chapter06.metered:create_app()"
 

@@ -8,31 +8,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from chapter07.tests.helpers import Registered, registered_clients
 from chapter07.tokendealer import create_app
-from chapter07.tokendealer.clients import register
 from testkit.fixtures import server_fixture
 from testkit.servers import ServerProcess, python_command
-
-CLIENT_ID = "dashboard"
-AUDIENCE = "runnerly-data"
-SCOPE = "data:read data:write"
-
-
-@dataclass
-class Registered:
-    client_id: str
-    secret: str
-    clients: dict  # what TokenDealer is given: hashes, no secret
-    secrets: dict  # client id -> secret, as each client would hold it
-
-
-def registered_clients() -> Registered:
-    main = register(CLIENT_ID, AUDIENCE, SCOPE)
-    reader = register("reader", AUDIENCE, "data:read")
-    other = register("billing", "runnerly-billing", "data:read")
-    clients = {CLIENT_ID: main.entry, "reader": reader.entry, "billing": other.entry}
-    secrets = {CLIENT_ID: main.secret, "reader": reader.secret, "billing": other.secret}
-    return Registered(CLIENT_ID, main.secret, clients, secrets)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import tempfile
 from flask import Flask
 
 from chapter04.dataservice import create_app as create_data_service
-from chapter04.dataservice.__main__ import database_settings
+from chapter04.dataservice.serving import database_settings
 
 from .bearer_auth import BearerAuth
 

@@ -32,7 +32,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from chapter04.dataservice import create_app as create_data_service
-from chapter04.dataservice.__main__ import database_settings
+from chapter04.dataservice.serving import database_settings
 from chapter04.monolith.models import db
 
 # Flask-Limiter's settings, each one a FLASK_ variable away.

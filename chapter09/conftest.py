@@ -1,6 +1,5 @@
 """Chapter 9 fixtures: the wheels, built once per run, and their environments."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -39,10 +38,3 @@ def c9_venvs(tmp_path_factory, c9_dist):
         return made[project]
 
     return venv
-
-
-def outside_env(**extra: str) -> dict[str, str]:
-    """An environment with nothing of the repository: no PYTHONPATH."""
-    keep = ("PATH", "HOME", "LANG", "TMPDIR", "COVERAGE_PROCESS_START")
-    env = {name: os.environ[name] for name in keep if name in os.environ}
-    return {**env, **extra}

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from chapter10.tests.helpers import IMAGE_TAG, on_loopback
 from chapter10.wheelhouse import wheelhouse
 from testkit import podman as podman_kit
 from testkit.fixtures import server_fixture
-from testkit.ports import free_port
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-IMAGE_TAG = "ch10"
 
 
 @pytest.fixture(scope="session")
@@ -167,13 +166,6 @@ def fakestrava_container(podman, fakestrava_image):
         yield container
     finally:
         container.remove()
-
-
-def on_loopback(port: int | None = None) -> dict:
-    """Options for ``podman.start``: on the host's network, gunicorn must
-    listen on 127.0.0.1 only (the image's default is every interface)."""
-    port = port or free_port()
-    return {"port": port, "env": {"GUNICORN_CMD_ARGS": f"--bind=127.0.0.1:{port}"}}
 
 
 @server_fixture

@@ -43,7 +43,7 @@ def test_importing_starts_nothing(module, monkeypatch, capsys):
 
 def test_the_data_service_database_is_throwaway_unless_named(monkeypatch):
     # Imported here: a module that served on import would hang the collection.
-    from chapter04.dataservice.__main__ import database_settings
+    from chapter04.dataservice.serving import database_settings
 
     monkeypatch.delenv("FLASK_SQLALCHEMY_DATABASE_URI", raising=False)
     assert database_settings("/tmp/dataservice-x") == {

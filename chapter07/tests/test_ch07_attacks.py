@@ -16,10 +16,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from jwt.algorithms import RSAAlgorithm
 
-from chapter07.conftest import AUDIENCE
 from chapter07.jwt_by_hand import b64url_encode, encode, hmac_sha256
 from chapter07.naive_verifier import naive_decode
 from chapter07.pyjwt_examples import new_rsa_key
+from chapter07.tests.helpers import AUDIENCE
 from chapter07.tokendealer.keys import thumbprint
 
 

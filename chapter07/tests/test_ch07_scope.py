@@ -19,8 +19,8 @@ import requests
 
 from chapter04.monolith import create_app as create_monolith
 from chapter04.monolith.models import User, db
-from chapter07.conftest import CLIENT_ID
 from chapter07.secured_dataservice import create_app as create_data_service
+from chapter07.tests.helpers import CLIENT_ID
 
 # Strava's scopes that only read; the others (activity:write, profile:write)
 # let a token change or delete the athlete's data.

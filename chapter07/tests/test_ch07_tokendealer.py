@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import jwt
 import pytest
 
-from chapter07.conftest import AUDIENCE, CLIENT_ID
+from chapter07.tests.helpers import AUDIENCE, CLIENT_ID
 from chapter07.tokendealer import INSTANCE, create_app
 from chapter07.tokendealer import clients as clients_module
 from chapter07.tokendealer.clients import Clients, hash_secret, secret_matches

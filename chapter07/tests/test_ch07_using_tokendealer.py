@@ -6,9 +6,9 @@ import jwt
 import pytest
 import requests
 
-from chapter07.conftest import CLIENT_ID
 from chapter07.pyjwt_examples import new_rsa_key
 from chapter07.secured_dataservice import create_app
+from chapter07.tests.helpers import CLIENT_ID
 from chapter07.token_client import TokenAuth
 
 

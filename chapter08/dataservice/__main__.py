@@ -6,7 +6,7 @@ stops, unless ``FLASK_SQLALCHEMY_DATABASE_URI`` names another (PostgreSQL:
 ``FLASK_TOKEN_ISSUER``; ``FLASK_CORS_ORIGINS`` names the dashboard's origin.
 """
 
-from chapter04.dataservice.__main__ import serve
+from chapter04.dataservice.serving import serve
 
 from . import create_app
 

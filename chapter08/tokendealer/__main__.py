@@ -7,7 +7,7 @@ from ``FLASK_CLIENTS`` (a JSON object of registrations, hashes only: see
 keys from ``FLASK_KEY_DIR``, as in chapter 7.
 """
 
-from chapter07.tokendealer.__main__ import serve
+from chapter07.tokendealer.serving import serve
 
 from . import create_app
 

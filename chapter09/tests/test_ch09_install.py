@@ -6,7 +6,7 @@ import subprocess
 import pytest
 import requests
 
-from chapter09.conftest import outside_env
+from chapter09.tests.helpers import outside_env
 
 # Each builds the wheels and installs them: seconds, though no server.
 pytestmark = pytest.mark.slow

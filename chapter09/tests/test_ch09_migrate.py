@@ -9,8 +9,8 @@ import subprocess
 import pytest
 import requests
 
-from chapter09.conftest import outside_env
 from chapter09.deploy import LOCKS, install, install_into
+from chapter09.tests.helpers import outside_env
 
 pytestmark = pytest.mark.integration
 

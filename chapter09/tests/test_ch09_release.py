@@ -8,8 +8,8 @@ import sys
 import pytest
 from uv import find_uv_bin
 
-from chapter09.conftest import outside_env
 from chapter09.deploy import LOCKS, install_lock, run
+from chapter09.tests.helpers import outside_env
 from testkit.ports import free_port
 
 pytestmark = pytest.mark.integration

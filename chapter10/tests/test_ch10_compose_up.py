@@ -33,7 +33,7 @@ from chapter08.tests.test_ch08_e2e import (
     test_log_in_sync_read_the_totals_and_log_out as chapter08_scenario,
 )
 from chapter10 import make_secrets
-from chapter10.conftest import IMAGE_TAG
+from chapter10.tests.helpers import IMAGE_TAG
 from testkit.browser import chromium_page
 from testkit.ports import free_port
 

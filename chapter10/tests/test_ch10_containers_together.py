@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from chapter07.tokendealer.clients import register
-from chapter10.conftest import free_port
+from testkit.ports import free_port
 
 AUDIENCE = "runnerly-data"
 SCOPE = "users:read runs:write strava:tokens sync:write"

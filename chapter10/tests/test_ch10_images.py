@@ -48,7 +48,7 @@ def test_no_compiler_and_no_pip_in_the_final_image(fakestrava_container):
 
 
 def test_it_stops_within_seconds_of_sigterm(podman, fakestrava_image, run_container):
-    from chapter10.conftest import on_loopback
+    from chapter10.tests.helpers import on_loopback
 
     container = run_container(fakestrava_image, **on_loopback())
     container.wait_for("/api/v3/athlete", expect=401)

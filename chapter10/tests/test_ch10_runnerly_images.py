@@ -37,7 +37,7 @@ WEB_SERVICES = sorted(SETTINGS)
 
 
 def start(run_container, image, service):
-    from chapter10.conftest import free_port
+    from testkit.ports import free_port
 
     port = free_port()
     container = run_container(
