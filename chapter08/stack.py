@@ -390,6 +390,10 @@ class Stack(Launcher):
         else:  # the embedded default: a folder both processes share
             worker_queue = {"RUNNERLY_QUEUE_DIR": str(state / "queue")}
             dashboard_queue = {"FLASK_QUEUE_DIR": str(state / "queue")}
+        # One threshold for a stuck sync: the worker's, which resumes it, is
+        # the page's, which lets the runner sync again (both 120 s if unset).
+        stale_after = self.environ.get("WORKER_STALE_AFTER")
+        stuck = {"FLASK_SYNC_STALE_AFTER": stale_after} if stale_after else {}
         strava = {
             "STRAVA_BASE_URL": url["fakestrava"],
             "STRAVA_CLIENT_ID": STRAVA_CLIENT_ID,
@@ -447,6 +451,7 @@ class Stack(Launcher):
                 python("chapter08.dashboard"),
                 {
                     **dashboard_queue,
+                    **stuck,
                     **{f"FLASK_{name}": value for name, value in strava.items()},
                     "FLASK_SECRET_KEY": secrets.token_urlsafe(32),
                     "FLASK_DATA_SERVICE_URL": url["dataservice"],

@@ -46,6 +46,10 @@ class Config:
     QUEUE_DIR = default_queue_dir()
     # Seconds to wait for another service: a page must not hang on one.
     SERVICE_TIMEOUT = 5.0
+    # Seconds after which the page calls a running sync that says nothing
+    # new stuck, and lets the runner sync again: the worker's
+    # WORKER_STALE_AFTER (it writes the state after every page it imports).
+    SYNC_STALE_AFTER = 120
     # The session cookie only over HTTPS: browsers drop it on plain http://.
     SESSION_COOKIE_SECURE = False
 

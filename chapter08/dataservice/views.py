@@ -4,12 +4,13 @@ What the dashboard, the browser and the Strava worker need beyond chapter
 4's API: the runner who logged in with Strava (created or updated), their
 Strava tokens, their runs by month and the month totals, a batch import of
 runs that is idempotent (a Strava id stored already is skipped) and all or
-nothing, and the sync state. Bodies are checked against ``openapi.yaml``;
-bad input is a JSON 400/404/409 saying why, never a 500.
+nothing, the sync state, and the syncs a dead worker left. Bodies are
+checked against ``openapi.yaml``; bad input is a JSON 400/404/409 saying
+why, never a 500.
 """
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, request, url_for
 from jsonschema.exceptions import best_match
@@ -27,11 +28,13 @@ from chapter04.dataservice.views import (
 from chapter04.monolith.models import Run, User, db
 from chapter04.monolith.strava_client import parse_date
 
-from .models import SyncState
+from .models import STATES, SyncState
 
 api = Blueprint("runnerly", __name__)
 
 NO_SUCH_USER = "No such user."
+# The largest age a sync query takes (a 32-bit integer of seconds: 68 years).
+MAX_AGE = 2147483647
 
 
 def checked(schema: str) -> dict:
@@ -290,6 +293,33 @@ def sync_json(sync: SyncState | None) -> dict:
         "message": sync.message,
         "updated_at": sync.updated_at.isoformat(timespec="seconds") + "Z",
     }
+
+
+@api.get("/syncs")
+def list_syncs():
+    """``?state=running&older_than=120``: the running syncs silent for two
+    minutes, whose worker died (the Strava worker resumes them). The age is
+    by this service's clock, the one that wrote ``updated_at``."""
+    query = select(SyncState).order_by(SyncState.user_id)
+    state = request.args.get("state")
+    if state is not None:
+        if state not in STATES:
+            abort(400, f"state must be one of {', '.join(STATES)}.")
+        query = query.where(SyncState.state == state)
+    older_than = request.args.get("older_than")
+    if older_than is not None:
+        # ASCII digits only: int() would take "٣" or " 3 " too.
+        if not (older_than.isascii() and older_than.isdigit()):
+            abort(400, "older_than must be a number of seconds.")
+        seconds = int(older_than)
+        if seconds > MAX_AGE:
+            abort(400, f"older_than must be at most {MAX_AGE} seconds.")
+        now = datetime.now(UTC).replace(tzinfo=None)
+        query = query.where(SyncState.updated_at < now - timedelta(seconds=seconds))
+    return [
+        {"user_id": sync.user_id, **sync_json(sync)}
+        for sync in db.session.scalars(query)
+    ]
 
 
 @api.get("/users/<int:user_id>/sync")

@@ -12,12 +12,13 @@ are; only the storage side changed.
 - :mod:`.broker`: RabbitMQ, Redis, or a folder of files (the default);
 - :mod:`.data_client`: the data service, with the worker's token;
 - :mod:`.sync`: one runner's import, step by step;
-- :mod:`.tasks`: the Celery app, ``runnerly.sync_user`` and
-  ``runnerly.sync_all``, the beat schedule, when to retry;
+- :mod:`.tasks`: the Celery app, ``runnerly.sync_user``,
+  ``runnerly.sync_all`` and ``runnerly.resume_stale`` (a sync whose worker
+  died), the beat schedule, when to retry;
 - ``python -m chapter08.stravaworker``: a worker with beat embedded.
 """
 
 from .settings import Settings
-from .tasks import SYNC_ALL, SYNC_USER, create_celery
+from .tasks import RESUME_STALE, SYNC_ALL, SYNC_USER, create_celery
 
-__all__ = ["SYNC_ALL", "SYNC_USER", "Settings", "create_celery"]
+__all__ = ["RESUME_STALE", "SYNC_ALL", "SYNC_USER", "Settings", "create_celery"]

@@ -1,11 +1,12 @@
 """``python -m chapter08.stravaworker``: a worker with beat embedded (book:
 chapter 8, "Bringing It All Together").
 
-One process runs the tasks and the hourly schedule: Runnerly needs a single
-worker. It reads its settings from the environment (see :mod:`.settings`),
-runs one task at a time (``--pool=solo``), and stops cleanly on Ctrl-C or
-SIGTERM (Celery's warm shutdown: the task under way finishes first; an
-unacknowledged message goes back to the queue).
+One process runs the tasks and beat's schedule (the hourly sync, the look
+for syncs a dead worker left): Runnerly needs a single worker. It reads its
+settings from the environment (see :mod:`.settings`), runs one task at a
+time (``--pool=solo``), and stops cleanly on Ctrl-C or SIGTERM (Celery's
+warm shutdown: the task under way finishes first; an unacknowledged message
+goes back to the queue).
 """
 
 import os

@@ -53,11 +53,22 @@ class DataService:
         """``{"created": n, "existing": m}``; the same runs twice add nothing."""
         return self._call("POST", f"/users/{user_id}/runs/import", json={"runs": runs})
 
+    def sync(self, user_id: int) -> dict:
+        """The runner's sync state: ``{"state", "imported", "message", ...}``."""
+        return self._call("GET", f"/users/{user_id}/sync")
+
     def set_sync(
         self, user_id: int, state: str, imported: int = 0, message: str | None = None
     ) -> None:
         body = {"state": state, "imported": imported, "message": message}
         self._call("PUT", f"/users/{user_id}/sync", json=body)
+
+    def stale_syncs(self, older_than: int) -> list[dict]:
+        """The syncs that say "running" but were not updated for
+        ``older_than`` seconds, by the data service's clock (not ours: the
+        two machines' clocks may differ); each with its ``user_id``."""
+        params = {"state": "running", "older_than": older_than}
+        return self._call("GET", "/syncs", params=params)
 
     def _call(self, method: str, path: str, **options):
         try:

@@ -38,6 +38,10 @@ class Settings:
     # first delay; it doubles at each try.
     max_retries: int = 5
     retry_backoff: float = 2.0
+    # Seconds after which a sync that says "running" without a heartbeat
+    # (the worker writes the state after every page) was abandoned: its
+    # worker died. Well above a page's time and the retries' delays above.
+    stale_after: int = 120
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -61,4 +65,5 @@ class Settings:
             per_page=int(get("STRAVA_PER_PAGE", defaults.per_page)),
             max_retries=int(get("WORKER_MAX_RETRIES", defaults.max_retries)),
             retry_backoff=float(get("WORKER_RETRY_BACKOFF", defaults.retry_backoff)),
+            stale_after=int(get("WORKER_STALE_AFTER", defaults.stale_after)),
         )

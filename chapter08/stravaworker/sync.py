@@ -23,6 +23,7 @@ An activity becomes the body of chapter 04's ``POST /runs`` (NewRun)::
     chapter08.stravaworker.sync.BrokenStravaAnswer: Strava's activity 8 has no name.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
@@ -72,10 +73,26 @@ class StravaUnavailable(Exception):
 
 @dataclass
 class Progress:
-    """What was imported so far; a retry carries it over."""
+    """What this sync stored so far, over all its attempts (a retry or a
+    resumed sync carries ``created`` over), and what this pass posted."""
 
     created: int = 0
-    existing: int = 0
+    posted: int = 0  # runs posted by the current pass through the activities
+
+    @property
+    def existing(self) -> int:
+        """Runs stored before this sync began. A pass posts every run again,
+        those an earlier attempt of this sync stored too: they come back as
+        "existing" but were new to this sync, and are not counted twice."""
+        return max(self.posted - self.created, 0)
+
+
+# Called with the progress after each page: the worker's heartbeat.
+Heartbeat = Callable[[Progress], None]
+
+
+def no_heartbeat(progress: Progress) -> None:
+    pass
 
 
 def sync_runner(
@@ -85,23 +102,26 @@ def sync_runner(
     now: float,
     per_page: int = 200,
     progress: Progress | None = None,
+    heartbeat: Heartbeat = no_heartbeat,
 ) -> Progress:
-    """Import a runner's runs from Strava into the data service.
+    """Import a runner's runs from Strava into the data service; call
+    ``heartbeat`` after each page.
 
     Raises StravaRateLimited, StravaUnavailable and DataServiceUnavailable
     (try later), SyncFailed and DataServiceError (give up, say why).
     """
     progress = progress or Progress()
+    args = (data, strava, user_id)
     try:
         tokens = data.strava_token(user_id)
         access_token = fresh_access_token(data, strava, user_id, tokens, now)
         try:
-            import_all(data, strava, user_id, access_token, per_page, progress)
+            import_all(*args, access_token, per_page, progress, heartbeat)
         except StravaUnauthorized:
             # Expired early, or revoked: refresh once and start again. Runs
             # already posted come back as "existing": nothing doubles.
             access_token = refresh(data, strava, user_id, tokens)
-            import_all(data, strava, user_id, access_token, per_page, progress)
+            import_all(*args, access_token, per_page, progress, heartbeat)
     except StravaRateLimited:
         raise
     except StravaUnauthorized as error:
@@ -164,26 +184,38 @@ def import_all(
     access_token: str,
     per_page: int,
     progress: Progress,
+    heartbeat: Heartbeat = no_heartbeat,
 ) -> None:
-    """Page through the activities; post the runs as each batch fills."""
+    """Page through the activities; post each page's runs (BATCH at most at
+    a time), then beat: the sync's state moves on at every page, so a live
+    sync is told from one whose worker died (see tasks.resume_stale)."""
+    progress.posted = 0  # this pass posts every run, from the first page
     batch: list[dict] = []
+    seen = 0
     for activity in strava.activities(access_token, per_page=per_page):
+        seen += 1
         if not isinstance(activity, dict):
             raise BrokenStravaAnswer("Strava's answer is not a list of activities.")
-        if activity.get("type") != "Run":  # rides, swims and walks are not runs
-            continue
-        batch.append(run_from_activity(activity))
+        # Rides, swims and walks are not runs.
+        if activity.get("type") == "Run":
+            batch.append(run_from_activity(activity))
         if len(batch) == BATCH:
-            post(data, user_id, batch, progress)
-            batch = []
-    if batch:
-        post(data, user_id, batch, progress)
+            batch = post(data, user_id, batch, progress)
+        if seen % per_page == 0:  # a full page: the next one is asked for next
+            batch = post(data, user_id, batch, progress)
+            heartbeat(progress)
+    post(data, user_id, batch, progress)
 
 
-def post(data: DataService, user_id: int, runs: list[dict], progress: Progress):
-    answer = data.import_runs(user_id, runs)
-    progress.created += answer["created"]
-    progress.existing += answer["existing"]
+def post(
+    data: DataService, user_id: int, runs: list[dict], progress: Progress
+) -> list[dict]:
+    """Import ``runs`` (if any); the next, empty batch."""
+    if runs:
+        answer = data.import_runs(user_id, runs)
+        progress.created += answer["created"]
+        progress.posted += len(runs)
+    return []
 
 
 def run_from_activity(activity: dict) -> dict:

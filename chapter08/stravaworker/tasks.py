@@ -21,11 +21,31 @@ When to try again, and when not:
 - anything else (a broken Strava answer, a revoked token, a 4xx from the
   data service): the sync fails with a message, once.
 
-    >>> app = create_celery(Settings(sync_every=600))
+And when the worker itself dies mid-sync (kill -9, the machine goes down)?
+Late acknowledgement (``task_acks_late``) is not enough: RabbitMQ gives the
+unacknowledged message to the next worker when the connection drops, Redis
+only after its visibility timeout (an hour), and kombu's filesystem
+transport, the default here, deletes the message file as it reads it: the
+job is gone, and the state says "running" for ever. So the worker makes its
+syncs resumable whatever the broker:
+
+- a heartbeat: the sync writes its state after every page of activities,
+  so ``updated_at`` moves while a worker is alive and working;
+- a resumer: ``runnerly.resume_stale``, run by beat every half
+  ``WORKER_STALE_AFTER`` and once when a worker starts, asks the data service
+  for the syncs "running" but silent for ``WORKER_STALE_AFTER`` seconds and
+  queues each again, marked "queued" first so it is queued once;
+- idempotency makes resuming safe: the import skips the runs stored already.
+  A sync that starts over an interrupted one (resumed, or redelivered by the
+  broker) counts what that one imported, so its final count is this sync's.
+
+    >>> app = create_celery(Settings(sync_every=600, stale_after=60))
     >>> sorted(name for name in app.tasks if name.startswith("runnerly."))
-    ['runnerly.sync_all', 'runnerly.sync_user']
+    ['runnerly.resume_stale', 'runnerly.sync_all', 'runnerly.sync_user']
     >>> app.conf.beat_schedule["sync-all"]
     {'task': 'runnerly.sync_all', 'schedule': 600}
+    >>> app.conf.beat_schedule["resume-stale"]
+    {'task': 'runnerly.resume_stale', 'schedule': 30.0}
 """
 
 import logging
@@ -33,6 +53,8 @@ import time
 from functools import cached_property
 
 from celery import Celery
+from celery.signals import worker_ready
+from kombu.exceptions import OperationalError
 
 from chapter04.monolith.background import retry_countdown
 from chapter04.monolith.strava_client import StravaClient, StravaRateLimited
@@ -47,6 +69,11 @@ logger = logging.getLogger(__name__)
 
 SYNC_USER = "runnerly.sync_user"
 SYNC_ALL = "runnerly.sync_all"
+RESUME_STALE = "runnerly.resume_stale"
+TASKS = (SYNC_USER, SYNC_ALL, RESUME_STALE)
+# The message of a sync queued again by resume_stale: how its task knows
+# that nobody took the sync over in the meantime.
+RESUMING = "Resuming a sync its worker left unfinished."
 # The scopes of the worker's registration at TokenDealer (see the contract).
 WORKER_SCOPE = "users:read runs:write strava:tokens sync:write"
 
@@ -98,20 +125,29 @@ def create_celery(settings: Settings | None = None, **config) -> WorkerApp:
         task_serializer="json",
         accept_content=["json"],
         task_ignore_result=True,  # the data service's sync state is the result
-        # Acknowledge after the work: a worker killed mid-import leaves the
-        # message for the next one (the import is idempotent).
+        # Acknowledge after the work: on RabbitMQ, the message of a worker
+        # killed mid-import goes to the next one. Only there, at once: see
+        # the module's doc, and resume_stale, for every broker.
         task_acks_late=True,
         worker_prefetch_multiplier=1,
         timezone="UTC",
-        beat_schedule={"sync-all": {"task": SYNC_ALL, "schedule": settings.sync_every}},
+        beat_schedule={
+            "sync-all": {"task": SYNC_ALL, "schedule": settings.sync_every},
+            # Every half threshold: an abandoned sync is resumed between one
+            # and one and a half thresholds after its last heartbeat.
+            "resume-stale": {
+                "task": RESUME_STALE,
+                "schedule": settings.stale_after / 2,
+            },
+        },
     )
     app.conf.update({**defaults, **config})
     register_tasks(app)
     # Every app gets every shared task its process has imported: chapter 04's
     # comes along with its retry_countdown (and others where a process
-    # imports more, the suite's). This worker runs its two, no more.
+    # imports more, the suite's). This worker runs its own, no more.
     for name in list(app.tasks):
-        if name.startswith("runnerly.") and name not in (SYNC_USER, SYNC_ALL):
+        if name.startswith("runnerly.") and name not in TASKS:
             app.tasks.unregister(name)
     return app
 
@@ -120,8 +156,8 @@ def register_tasks(app: WorkerApp) -> None:
     @app.task(
         bind=True, name=SYNC_USER, max_retries=app.settings.max_retries, shared=False
     )
-    def sync_user(self, user_id: int, created: int = 0) -> dict:
-        return run_sync(self, user_id, created)
+    def sync_user(self, user_id: int, created: int = 0, resumed: bool = False) -> dict:
+        return run_sync(self, user_id, created, resumed)
 
     @app.task(name=SYNC_ALL, shared=False)
     def sync_all() -> list[int]:
@@ -131,16 +167,75 @@ def register_tasks(app: WorkerApp) -> None:
         logger.info("sync_all: queued %d runner(s)", len(users))
         return users
 
+    @app.task(name=RESUME_STALE, shared=False)
+    def resume_stale() -> list[int]:
+        """Queue again the syncs whose worker died: "running", but silent."""
+        resumed = []
+        try:
+            for sync in app.data.stale_syncs(app.settings.stale_after):
+                user_id = sync["user_id"]
+                # Marked first: the next look finds it "queued", not stale,
+                # and does not queue it twice while it waits its turn.
+                app.data.set_sync(
+                    user_id, "queued", imported=sync["imported"], message=RESUMING
+                )
+                try:
+                    sync_user.apply_async(args=[user_id], kwargs={"resumed": True})
+                except OperationalError:
+                    # Not queued: "running" again, for a later look to find.
+                    app.data.set_sync(user_id, "running", imported=sync["imported"])
+                    raise
+                resumed.append(user_id)
+        except (DataServiceUnavailable, DataServiceError) as error:
+            # The next look (beat's) tries again; nothing is lost meanwhile.
+            logger.warning("resume_stale: %s", error)
+        if resumed:
+            logger.warning("resume_stale: resumed the sync of runner(s) %s", resumed)
+        return resumed
 
-def run_sync(task, user_id: int, created: int) -> dict:
+
+@worker_ready.connect
+def resume_when_ready(sender, **_) -> None:
+    """A worker that starts resumes at once what a dead one left, rather
+    than at beat's first tick."""
+    app = getattr(sender, "app", None)
+    if isinstance(app, WorkerApp):  # not another app's worker in this process
+        app.tasks[RESUME_STALE].delay()
+
+
+def run_sync(task, user_id: int, created: int, resumed: bool = False) -> dict:
     """sync_user's body: the sync, and what to do when it cannot finish."""
     app: WorkerApp = task.app
     data = app.data
     retries = task.request.retries
     progress = Progress(created=created)
     try:
-        data.set_sync(user_id, "running", imported=progress.created)
-        sync_runner(data, app.strava, user_id, now(), app.settings.per_page, progress)
+        sync = data.sync(user_id)
+        resuming = sync["state"] == "queued" and sync["message"] == RESUMING
+        if resumed and not resuming:
+            # Taken over since resume_stale queued this: the broker gave the
+            # dead worker's message to this worker, or the runner asked anew.
+            logger.info("user %s: resumed already; nothing to do", user_id)
+            return {"state": "skipped", "imported": 0}
+        if resuming or sync["state"] == "running":
+            # An attempt of this sync was interrupted: what it stored comes
+            # back as "existing", but was new to this sync (the heartbeat
+            # counted it), so the final count is honest.
+            progress.created = max(created, sync["imported"])
+
+        def heartbeat(progress: Progress) -> None:
+            data.set_sync(user_id, "running", imported=progress.created)
+
+        heartbeat(progress)
+        sync_runner(
+            data,
+            app.strava,
+            user_id,
+            now(),
+            app.settings.per_page,
+            progress,
+            heartbeat,
+        )
         message = f"{progress.created} new run(s), {progress.existing} already there."
         data.set_sync(user_id, "done", imported=progress.created, message=message)
     except StravaRateLimited as error:

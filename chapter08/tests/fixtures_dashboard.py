@@ -320,6 +320,7 @@ class DashLive:
     state: DashStandIn
     data_server: LiveServer
     data_app: Flask
+    dashboard: Flask  # its config may change between pages
 
     def stop_data(self) -> None:
         self.data_server.stop()
@@ -353,6 +354,7 @@ def dash_live(tmp_path):
         state=state,
         data_server=LiveServer(data_app, port=ports["data"]).start(),
         data_app=data_app,
+        dashboard=dashboard,
     )
     yield live
     for server in [*servers, live.data_server]:

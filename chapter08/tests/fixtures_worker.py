@@ -12,9 +12,11 @@
 """
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -74,6 +76,18 @@ class Failure:
     skip: int = 0
 
 
+@dataclass
+class Hold:
+    """The request after ``skip`` matching ones waits until ``released``,
+    then fails, stored nothing: a request whose caller died meanwhile."""
+
+    method: str
+    path_end: str
+    skip: int = 0
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+
 class StandIn:
     """The data service as far as the worker sees it (contract of chapter 08)."""
 
@@ -83,15 +97,19 @@ class StandIn:
         self.tokens: dict[int, dict | None] = {}  # user id -> Strava tokens
         self.runs: dict[int, tuple[int, dict]] = {}  # strava id -> (user, run)
         self.sync: dict[int, dict] = {}
+        self.updated: dict[int, float] = {}  # user id -> when its sync changed
         self.states: list[tuple[int, str]] = []  # every PUT of a sync state
         self.imports = 0  # import requests that stored something or not
         # The requests that get an error status instead of an answer.
         self.failures: list[Failure] = []
+        # The requests that wait for the test, then fail.
+        self.holds: list[Hold] = []
         self.app = self._make_app()
 
     def add_user(self, user_id: int, tokens: dict | None = None) -> None:
         self.tokens[user_id] = tokens
         self.sync[user_id] = {"state": "idle", "imported": 0, "message": None}
+        self.updated[user_id] = time.time()
 
     def runs_of(self, user_id: int) -> list[dict]:
         return [run for owner, run in self.runs.values() if owner == user_id]
@@ -133,6 +151,18 @@ class StandIn:
                     continue
                 self.failures.remove(failure)
                 abort(failure.status, "Failing on purpose.")
+            for hold in self.holds:
+                if request.method != hold.method:
+                    continue
+                if not request.path.endswith(hold.path_end):
+                    continue
+                if hold.skip:
+                    hold.skip -= 1
+                    continue
+                self.holds.remove(hold)
+                hold.arrived.set()
+                hold.released.wait(timeout=60)
+                abort(503, "Held, then dropped.")
 
         @app.get("/users")
         def users():
@@ -197,8 +227,27 @@ class StandIn:
             if set(body) != {"state", "imported", "message"}:
                 abort(400, "Wrong sync fields.")
             self.sync[user_id] = body
+            self.updated[user_id] = time.time()
             self.states.append((user_id, body["state"]))
             return body
+
+        @app.get("/syncs")
+        def list_syncs():
+            self._need("users:read")
+            state = request.args.get("state")
+            older_than = request.args.get("older_than", 0, type=int)
+            return [
+                {
+                    "user_id": user_id,
+                    **sync,
+                    "updated_at": datetime.fromtimestamp(
+                        self.updated[user_id], UTC
+                    ).isoformat(timespec="seconds"),
+                }
+                for user_id, sync in sorted(self.sync.items())
+                if state in (None, sync["state"])
+                and time.time() - self.updated[user_id] > older_than
+            ]
 
         return app
 

@@ -140,6 +140,39 @@ def test_sync_from_the_keyboard_shows_progress(page, live):
     expect(page.get_by_role("alert")).to_have_count(0)
 
 
+def test_a_stuck_sync_says_so_and_lets_the_runner_sync_again(page, live, tmp_path):
+    # Its worker was killed mid-sync: "running", and no news after that.
+    live.dashboard.config["SYNC_STALE_AFTER"] = 2
+    log_in(page, live)
+    status = page.locator("#sync-status")
+    page.get_by_role("button", name="Sync with Strava").click()
+    expect(status).to_have_text("Sync queued: waiting for the Strava worker…")
+    live.state.sync[1] = {
+        "state": "running",
+        "imported": 12,
+        "message": None,
+        "updated_at": "2026-11-25T12:00:05Z",
+    }
+    busy = page.get_by_role("button", name="Syncing…")
+    expect(busy).to_have_attribute("aria-disabled", "true")
+
+    expect(status).to_have_text(
+        "The sync seems stuck: no news from the Strava worker for 2 s, "
+        "12 runs imported so far. Sync again to retry."
+    )
+    expect(page.get_by_role("progressbar")).to_have_count(0)
+    again = page.get_by_role("button", name="Sync with Strava")
+    expect(again).to_have_attribute("aria-disabled", "false")
+    again.click()
+    expect(status).to_have_text("Sync queued: waiting for the Strava worker…")
+    # Queued twice: the first sync's message and the retry's, in the folder.
+    assert len(list((tmp_path / "q").glob("*.msg"))) == 2
+
+    # A worker takes it: the page follows it to the end.
+    live.state.sync[1] = {"state": "done", "imported": 30, "message": None}
+    expect(status).to_have_text("Sync done: 30 runs imported.")
+
+
 def test_log_out(page, live):
     log_in(page, live)
     page.get_by_role("button", name="Log out").click()

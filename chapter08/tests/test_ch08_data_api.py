@@ -3,8 +3,12 @@
 Each test runs on SQLite and on PostgreSQL (``data_app`` is parametrized).
 """
 
+from datetime import timedelta
+
 import pytest
 
+from chapter04.monolith.models import db
+from chapter08.dataservice.models import SyncState
 from chapter08.tests.fixtures_data import DATA_RUN, data_login
 
 
@@ -231,9 +235,44 @@ def test_the_sync_state_is_idle_then_what_the_worker_says(
     assert state["updated_at"].endswith("Z")
 
 
+def test_the_worker_finds_the_running_syncs_that_went_silent(
+    data_app, data_client, data_worker, data_runners
+):
+    ada, bob = data_runners
+    for user_id in data_runners:
+        data_client.put(
+            f"/users/{user_id}/sync",
+            json={"state": "running", "imported": 20},
+            headers=data_worker,
+        )
+    # Ada's worker died three minutes ago; Bob's has just said how far it is.
+    with data_app.app_context():
+        db.session.get(SyncState, ada).updated_at -= timedelta(minutes=3)
+        db.session.commit()
+    stale = data_client.get("/syncs?state=running&older_than=120", headers=data_worker)
+    assert stale.status_code == 200
+    assert [{**sync, "updated_at": None} for sync in stale.json] == [
+        {
+            "user_id": ada,
+            "state": "running",
+            "imported": 20,
+            "message": None,
+            "updated_at": None,
+        }
+    ]
+    every = data_client.get("/syncs", headers=data_worker).json
+    assert [sync["user_id"] for sync in every] == [ada, bob]
+    done = data_client.get("/syncs?state=done", headers=data_worker).json
+    assert done == []
+
+
 @pytest.mark.parametrize(
     ("url", "method", "body", "status"),
     [
+        ("/syncs?state=asleep", "get", None, 400),
+        ("/syncs?older_than=-1", "get", None, 400),
+        ("/syncs?older_than=2.5", "get", None, 400),
+        ("/syncs?older_than=2147483648", "get", None, 400),
         ("/users/{ada}/sync", "put", {"state": "asleep"}, 400),
         ("/users/{ada}/sync", "put", {"state": "done", "imported": -1}, 400),
         ("/users/{ada}/sync", "put", [], 400),

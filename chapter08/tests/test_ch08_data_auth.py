@@ -52,6 +52,7 @@ def test_a_runner_token_cannot_read_another_runners_data(
         ("get", "/users"),
         ("get", "/users/{id}/strava-token"),
         ("put", "/users/{id}/sync"),
+        ("get", "/syncs"),  # every runner's: for the worker only
         ("post", "/users/{id}/runs/import"),
         ("get", "/runs/1"),
     ],
@@ -88,6 +89,7 @@ def test_a_runner_id_that_is_no_id_is_refused(data_client, data_tokens, runner_i
     [
         ("get", "/users", None),
         ("get", "/users/{id}/strava-token", None),
+        ("get", "/syncs", None),
         ("post", "/users/{id}/runs/import", {"runs": [DATA_RUN]}),
         ("get", "/users/{id}/runs", None),
     ],

@@ -14,7 +14,7 @@ import psutil
 import pytest
 import requests
 
-from chapter08.stack import DASHBOARD_CLIENT, WORKER_CLIENT, port_is_open
+from chapter08.stack import DASHBOARD_CLIENT, WORKER_CLIENT, Stack, port_is_open
 from testkit.ports import free_port
 from testkit.servers import ROOT
 
@@ -93,6 +93,14 @@ def wait_for_sync(url: str, headers: dict, timeout: float = 60) -> dict:
         if state["state"] in ("done", "failed") or time.monotonic() > deadline:
             return state
         time.sleep(0.2)
+
+
+def test_the_worker_and_the_page_call_a_sync_stuck_after_the_same_time(tmp_path):
+    stack = Stack(port_base=None, environ={"WORKER_STALE_AFTER": "30"})
+    stack.state_dir = tmp_path  # what start() sets, before it starts them
+    env = {service.name: service.env for service in stack.runnerly_services()}
+    # The worker reads WORKER_STALE_AFTER from the environment it inherits.
+    assert env["dashboard"]["FLASK_SYNC_STALE_AFTER"] == "30"
 
 
 def test_the_worker_secret_is_this_runs(stack_runnerly):

@@ -33,7 +33,7 @@ export class Dashboard extends Component {
     }
   }
 
-  render({ token, data, syncUrl }, { status, months, error }) {
+  render({ token, data, syncUrl, syncStaleAfter }, { status, months, error }) {
     if (status === "loading") {
       return html`<p role="status" aria-busy="true">Loading your runs…</p>`;
     }
@@ -46,6 +46,7 @@ export class Dashboard extends Component {
     }
     return html`
       <${SyncButton} syncUrl=${syncUrl} data=${data} userId=${token.userId}
+                     staleAfter=${syncStaleAfter}
                      onDone=${() => this.load({ quiet: true })} />
       ${months.length === 0
         ? html`<p>No runs yet: sync with Strava to import them.</p>`

@@ -10,4 +10,8 @@ const root = document.getElementById("app");
 const token = new RunnerToken(root.dataset.tokenUrl);
 const data = new DataService(token);
 root.replaceChildren(); // the server's "Loading" line: Preact's from now on
-render(html`<${Dashboard} token=${token} data=${data} syncUrl=${root.dataset.syncUrl} />`, root);
+render(
+  html`<${Dashboard} token=${token} data=${data} syncUrl=${root.dataset.syncUrl}
+                     syncStaleAfter=${Number(root.dataset.syncStaleAfter)} />`,
+  root,
+);
