@@ -5,7 +5,8 @@ import webtest
 
 import fakestrava
 from chapter04.monolith import create_app
-from chapter04.tests.helpers import Strava, add_users, close_database, strava_settings
+from chapter04.tests.helpers import Strava, add_users, strava_settings
+from testkit.databases import close_database
 from testkit.fixtures import server_fixture
 from testkit.servers import LiveServer
 

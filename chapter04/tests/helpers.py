@@ -72,13 +72,3 @@ def connect_strava(testapp, strava, athlete_id: int | None = None):
 
 def runs_of(fake, athlete_id: int) -> list[dict]:
     return [a for a in fake.activities(athlete_id) if a["type"] == "Run"]
-
-
-def close_database(app) -> None:
-    """Close the app's pooled database connections.
-
-    Python 3.13 warns (ResourceWarning) about a SQLite connection left for the
-    garbage collector, and the suite turns warnings into errors.
-    """
-    with app.app_context():
-        db.engine.dispose()

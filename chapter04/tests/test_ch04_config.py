@@ -6,7 +6,7 @@ from chapter04 import dataservice
 from chapter04.monolith import create_app
 from chapter04.monolith.config import TestingConfig
 from chapter04.monolith.models import User, db
-from chapter04.tests.helpers import close_database
+from testkit.databases import close_database
 
 
 def test_flask_config_names_the_configuration(monkeypatch):

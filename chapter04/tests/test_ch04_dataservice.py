@@ -11,7 +11,7 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
 from chapter04.dataservice import create_app
-from chapter04.tests.helpers import close_database
+from testkit.databases import close_database
 
 SPEC = Path(__file__).parent.parent / "dataservice" / "openapi.yaml"
 

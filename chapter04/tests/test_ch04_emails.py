@@ -15,7 +15,8 @@ from email_validator import EmailNotValidError
 
 from chapter04 import dataservice, monolith
 from chapter04.monolith.emails import normalize_email
-from chapter04.tests.helpers import ADMIN, add_users, close_database, login
+from chapter04.tests.helpers import ADMIN, add_users, login
+from testkit.databases import close_database
 
 # RFC 6761 and others: reserved, never globally deliverable, yet addresses.
 SPECIAL_USE = [

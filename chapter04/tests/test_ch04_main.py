@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from chapter04.tests.helpers import close_database
+from testkit.databases import close_database
 
 
 @pytest.mark.parametrize(

@@ -27,19 +27,12 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from openapi_core import OpenAPI
 from openapi_core.contrib.flask import FlaskOpenAPIRequest
 from openapi_core.exceptions import OpenAPIError
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    positive_data_acceptance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from chapter04.dataservice import create_app
 from chapter04.monolith.models import Run, User, db
 from chapter04.monolith.strava_client import parse_date
-from chapter04.tests.helpers import close_database
+from testkit.contracts import CHECKS
+from testkit.databases import close_database
 
 SPEC = Path(__file__).parent.parent / "dataservice" / "openapi.yaml"
 RUN = {
@@ -65,29 +58,6 @@ schema = schemathesis.openapi.from_path(SPEC, config=schemathesis.Config())
 schema.config.generation.update(
     modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
 )
-
-
-def json_error_check(ctx, response, case):
-    """Every error is the JSON the README promises, never an HTML page."""
-    if response.status_code < 400:
-        return None
-    content_type = response.headers.get("content-type", [""])[0]
-    assert content_type.startswith("application/json"), content_type
-    body = response.json()
-    assert body["status"] == response.status_code, body
-    assert isinstance(body["message"], str) and body["message"], body
-    return None
-
-
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    negative_data_rejection,
-    positive_data_acceptance,
-    json_error_check,
-]
 
 
 def seeded_app():

@@ -17,12 +17,12 @@ from chapter04.monolith.models import Run, db
 from chapter04.tests.helpers import (
     RUNNER,
     add_users,
-    close_database,
     connect_strava,
     login,
     runs_of,
     strava_settings,
 )
+from testkit.databases import close_database
 from testkit.servers import ServerProcess, python_command
 
 pytestmark = pytest.mark.integration

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import jwt
 import pytest
 
-from chapter04.tests.helpers import close_database
 from chapter07.tokendealer.keys import KeyStore
 from chapter08.dataservice import create_app
+from testkit.databases import close_database
 
 DATA_ISSUER = "http://tokendealer.test"
 DATA_AUDIENCE = "runnerly-data"

@@ -21,8 +21,6 @@ import schemathesis
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from chapter04.tests.helpers import close_database
-from chapter04.tests.test_ch04_schemathesis import CHECKS
 from chapter07.tokendealer.keys import KeyStore
 from chapter08.dataservice.spec import load_spec
 from chapter08.tests.fixtures_data import (
@@ -33,6 +31,8 @@ from chapter08.tests.fixtures_data import (
     data_login,
     data_service,
 )
+from testkit.contracts import CHECKS
+from testkit.databases import close_database
 
 if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
     set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "hypothesis-chapter08")
