@@ -6,9 +6,7 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 import psutil
 import pytest
@@ -16,6 +14,7 @@ import requests
 
 from chapter08.stack import DASHBOARD_CLIENT, WORKER_CLIENT, Stack, port_is_open
 from testkit.ports import free_port
+from testkit.runnerly import log_in, wait_for_sync
 from testkit.servers import ROOT
 
 
@@ -44,29 +43,13 @@ def test_the_secrets_are_in_no_file_of_the_state_folder(stack_runnerly):
         assert secret.encode() not in stored
 
 
-def log_in(stack, session: requests.Session) -> None:
-    """What the browser does: the dashboard sends it to the fake Strava's
-    authorize page, the runner says yes, and Strava sends it back."""
-    login = session.get(stack.urls["dashboard"] + "/login", allow_redirects=False)
-    authorize = login.headers["Location"]
-    assert authorize.startswith(stack.urls["fakestrava"] + "/oauth/authorize?")
-    form = dict(parse_qsl(urlsplit(authorize).query))
-    back = session.post(
-        stack.urls["fakestrava"] + "/oauth/authorize",
-        data={**form, "decision": "authorize"},
-        allow_redirects=False,
-    )
-    home = session.get(back.headers["Location"])  # /authorized, then /
-    assert home.status_code == 200, home.text
-
-
 def test_a_runner_logs_in_syncs_and_reads_their_runs(stack_runnerly):
     """Every wire of the stack: the dashboard's Strava settings and client
     secret (token exchange), the data service's issuer and CORS origin, the
     queue both the dashboard and the worker use, the worker's secrets."""
     stack, dashboard = stack_runnerly, stack_runnerly.urls["dashboard"]
     browser = requests.Session()
-    log_in(stack, browser)
+    log_in(stack.urls, browser)
     token = browser.get(dashboard + "/api/token", timeout=10).json()
     assert token["data_service"] == stack.urls["dataservice"]
     user = token["user_id"]
@@ -83,16 +66,6 @@ def test_a_runner_logs_in_syncs_and_reads_their_runs(stack_runnerly):
     assert len(runs.json()) == state["imported"] > 0
     other = requests.get(f"{user_url}9/runs", headers=runner, timeout=5)
     assert other.status_code == 403
-
-
-def wait_for_sync(url: str, headers: dict, timeout: float = 60) -> dict:
-    """The sync state once the worker has finished, as the page polls it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        state = requests.get(url, headers=headers, timeout=5).json()
-        if state["state"] in ("done", "failed") or time.monotonic() > deadline:
-            return state
-        time.sleep(0.2)
 
 
 def test_the_worker_and_the_page_call_a_sync_stuck_after_the_same_time(tmp_path):

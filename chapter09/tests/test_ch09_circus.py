@@ -7,17 +7,16 @@ import re
 import signal
 import threading
 import time
-from types import SimpleNamespace
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import redis
 import requests
 
-from chapter08.tests.test_ch08_stack_runnerly import log_in, wait_for_sync
 from chapter09.stack import FRONTED, WEB, CircusStack
 from testkit import services
 from testkit.fixtures import server_fixture
+from testkit.runnerly import log_in, wait_for_sync
 
 
 @server_fixture(scope="module")
@@ -127,7 +126,7 @@ def sign_in_and_sync(stack) -> dict:
     runner logs in through the fake Strava and syncs; the sync's end state."""
     urls = {name: stack.url(name) for name in ("dashboard", "fakestrava")}
     browser = requests.Session()
-    log_in(SimpleNamespace(urls=urls), browser)
+    log_in(urls, browser)
     token = browser.get(urls["dashboard"] + "/api/token", timeout=10).json()
     page = browser.get(urls["dashboard"] + "/", timeout=10).text
     csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
