@@ -7,7 +7,7 @@ A Celery worker, not a web service: the command runs chapter 8's worker
 import argparse
 from importlib.metadata import version
 
-from chapter08.stravaworker.__main__ import main as run_worker
+from chapter08.stravaworker.run import main as run_worker
 
 DISTRIBUTION = "runnerly-stravaworker"
 
