@@ -25,17 +25,14 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
-from chapter08.tests.test_ch08_e2e import (
-    test_log_in_sync_read_the_totals_and_log_out as chapter08_scenario,
-)
 from chapter10 import make_secrets
 from chapter10.tests.helpers import IMAGE_TAG
 from testkit.browser import chromium_page
 from testkit.ports import free_port
+from testkit.runnerly import log_in_sync_read_the_totals_and_log_out
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -209,7 +206,7 @@ def test_the_stack_comes_up_serves_chapter08s_scenario_and_leaves_nothing(
 
         urls = {"dashboard": stack.url("nginx"), "fakestrava": stack.url("fakestrava")}
         with chromium_page() as page:
-            chapter08_scenario(page, SimpleNamespace(urls=urls))
+            log_in_sync_read_the_totals_and_log_out(page, urls)
     except BaseException:
         for name in stack.containers():  # shown with the failure
             logs = podman.run("logs", "--tail=40", name, check=False)

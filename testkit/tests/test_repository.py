@@ -91,6 +91,47 @@ def test_book_code_imports_only_earlier_chapters(package):
     assert not later, f"{package.name} imports later chapters: {sorted(later)}"
 
 
+def absolute_imports(path: Path) -> list[tuple[int, str]]:
+    """(line, module) of every absolute ``import``/``from`` of a file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def misplaced_import(importer: Path, module: str) -> str | None:
+    """Why importing ``module`` from ``importer`` hides shared code, or None.
+
+    Code another module needs lives where a reader looks for it: not in a
+    ``__main__`` (a command), a ``conftest`` (pytest's fixtures) or another
+    chapter's tests (testkit holds what several chapters' tests share).
+    """
+    parts = module.split(".")
+    if parts[-1] == "__main__":
+        return "a __main__"
+    if parts[-1] == "conftest":
+        return "a conftest"
+    top = importer.relative_to(ROOT).parts[0]
+    if "tests" in parts[1:] and parts[0] != top:
+        return "another chapter's tests"
+    return None
+
+
+def test_no_import_from_a_main_a_conftest_or_another_chapter_s_tests():
+    found = []
+    for path in sorted(ROOT.glob("**/*.py")):
+        relative = path.relative_to(ROOT)
+        if relative.parts[0].startswith(".") or relative.parts[0] == "docs":
+            continue
+        for line, module in absolute_imports(path):
+            if why := misplaced_import(path, module):
+                found.append(f"{relative}:{line} imports {module}: {why}")
+    assert found == []
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.name)
 def test_each_readme_says_which_chapters_it_builds_on(chapter):
     text = (chapter / "README.md").read_text()
