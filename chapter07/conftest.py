@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from chapter04.dataservice import create_app as create_data_service
 from chapter07.tests.helpers import Registered, registered_clients
 from chapter07.tokendealer import create_app
+from testkit.databases import close_database
 from testkit.fixtures import server_fixture
 from testkit.servers import ServerProcess, python_command
 
@@ -75,6 +77,16 @@ def services(tmp_path_factory, registered):
 
 
 # The web application firewall (test_ch07_waf*.py): a real nginx in front.
+
+
+@pytest.fixture
+def data_service(live_server, tmp_path):
+    """Chapter 4's data service on a live port, behind the WAF's nginx."""
+    app = create_data_service(
+        "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/data.db"
+    )
+    yield live_server(app)
+    close_database(app)
 
 
 @server_fixture

@@ -11,21 +11,9 @@ import pytest
 import requests
 from flask import Flask
 
-from chapter04.dataservice import create_app as create_data_service
-from chapter04.monolith.models import db
 from chapter07.waf_nginx import Limits
 
 SETUPS = ["lua", "limits"]  # the Lua module, nginx's own directives
-
-
-@pytest.fixture
-def data_service(live_server, tmp_path):
-    app = create_data_service(
-        "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/data.db"
-    )
-    yield live_server(app)
-    with app.app_context():
-        db.engine.dispose()
 
 
 def flood(url: str, count: int, threads: int = 6) -> list[requests.Response]:

@@ -84,16 +84,6 @@ ATTACKS = {
 
 
 @pytest.fixture
-def data_service(live_server, tmp_path):
-    app = create_data_service(
-        "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/data.db"
-    )
-    yield live_server(app)
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
 def modsecurity(waf, data_service):
     return waf("modsecurity", data_service.url)
 
