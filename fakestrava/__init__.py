@@ -37,4 +37,11 @@ def create_app(**options) -> Flask:
     register_faults(app)  # Strava's error bodies, for bad JSON bodies too
     app.register_blueprint(oauth)
     app.register_blueprint(api)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        # Browsers ask for it on a page that names no icon (the API's JSON);
+        # the consent page names static/favicon.svg itself.
+        return app.send_static_file("favicon.svg")
+
     return app

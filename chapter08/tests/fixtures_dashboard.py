@@ -30,6 +30,7 @@ from flask_cors import CORS
 
 from chapter02.skeleton.errors import register_json_errors
 from chapter08.dashboard import create_app
+from fakestrava import FakeStrava
 from fakestrava import create_app as create_fake_strava
 from testkit.fixtures import server_fixture
 from testkit.ports import free_port
@@ -54,16 +55,24 @@ class DashStandIn:
     calls: list[tuple[str, str, str]] = field(default_factory=list)
     runner_tokens_issued: int = 0
 
-    def add_run(self, user_id: int, start_date: str, distance: float, moving: int):
+    def add_run(
+        self,
+        user_id: int,
+        start_date: str,
+        distance: float,
+        moving: int,
+        name: str | None = None,
+        elapsed: int | None = None,
+    ):
         run = {
             "id": sum(len(runs) for runs in self.runs.values()) + 1,
             "user_id": user_id,
             "strava_id": None,
-            "name": f"Run of {start_date[:10]}",
+            "name": name or f"Run of {start_date[:10]}",
             "distance": distance,
             "start_date": start_date,
             "moving_time": moving,
-            "elapsed_time": moving + 60,
+            "elapsed_time": moving + 60 if elapsed is None else elapsed,
         }
         self.runs[user_id].append(run)
         return run
@@ -321,6 +330,7 @@ class DashLive:
     data_server: LiveServer
     data_app: Flask
     dashboard: Flask  # its config may change between pages
+    strava: FakeStrava  # the fake Strava's state: its athletes, their activities
 
     def stop_data(self) -> None:
         self.data_server.stop()
@@ -341,8 +351,9 @@ def dash_live(tmp_path):
         "testing",
         **dash_settings(urls["strava"], urls["dealer"], urls["data"], tmp_path / "q"),
     )
+    strava = dash_fake_strava()
     servers = [
-        LiveServer(dash_fake_strava(), port=ports["strava"]),
+        LiveServer(strava, port=ports["strava"]),
         LiveServer(dash_stand_in_dealer(state), port=ports["dealer"]),
         LiveServer(dashboard, port=ports["dashboard"]),
     ]
@@ -355,7 +366,49 @@ def dash_live(tmp_path):
         data_server=LiveServer(data_app, port=ports["data"]).start(),
         data_app=data_app,
         dashboard=dashboard,
+        strava=strava.extensions["fakestrava"],
     )
     yield live
     for server in [*servers, live.data_server]:
         server.stop()
+
+
+def strava_runs(fake: FakeStrava, athlete_id: int) -> list[dict]:
+    """The activities a sync imports: runs, less the private ones, which
+    Strava hides from a token with ``activity:read`` (the dashboard's)."""
+    return [
+        activity
+        for activity in fake.activities(athlete_id)
+        if activity["type"] == "Run" and not activity["private"]
+    ]
+
+
+@pytest.fixture
+def dash_live_synced(dash_live) -> DashLive:
+    """``dash_live`` where runner 1, the first to log in (as the fake's first
+    athlete, whom its page proposes), has that athlete's runs, as a sync
+    would have imported them: months of them, each with its own pace."""
+    athlete = dash_live.strava.athlete_ids()[0]
+    for activity in strava_runs(dash_live.strava, athlete):
+        dash_live.state.add_run(
+            1,
+            activity["start_date"],
+            activity["distance"],
+            activity["moving_time"],
+            name=activity["name"],
+            elapsed=activity["elapsed_time"],
+        )
+    return dash_live
+
+
+def dash_browser_log_in(page, live: DashLive) -> None:
+    """Log in as a runner would in Chromium: the dashboard's link, then
+    Authorize on the fake Strava's page (its first athlete)."""
+    from playwright.sync_api import expect  # only browser tests need Playwright
+
+    page.goto(f"{live.url}/")
+    page.get_by_role("link", name="Log in with Strava").click()
+    expect(page).to_have_url(re.compile(re.escape(f"{live.strava_url}/oauth/")))
+    page.get_by_role("button", name="Authorize").click()
+    expect(page).to_have_url(f"{live.url}/")
+    expect(page.get_by_text("Logged in as")).to_be_visible()

@@ -13,6 +13,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from chapter08.tests.fixtures_dashboard import dash_browser_log_in
 from testkit.browser import chromium_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -33,13 +34,7 @@ def live(dash_live):
     return dash_live
 
 
-def log_in(page: Page, live) -> None:
-    page.goto(f"{live.url}/")
-    page.get_by_role("link", name="Log in with Strava").click()
-    expect(page).to_have_url(re.compile(re.escape(f"{live.strava_url}/oauth/")))
-    page.get_by_role("button", name="Authorize").click()
-    expect(page).to_have_url(f"{live.url}/")
-    expect(page.get_by_text("Logged in as")).to_be_visible()
+log_in = dash_browser_log_in
 
 
 def wait_until(condition, timeout: float = 10.0) -> None:
@@ -56,24 +51,33 @@ def test_runs_by_month_totals_and_an_accessible_chart(page, live):
     table = page.get_by_role("table", name="Runs by month")
     rows = table.get_by_role("row")
     expect(rows).to_have_count(4)  # head, two months, totals
-    expect(rows.nth(1)).to_have_text(
-        re.compile(r"November 2026\s*2\s*21\.5 km\s*1 h 50 min")
+    # A number and its unit are joined by a no-break space, which
+    # to_have_text reads as a space. Pace: moving time over distance,
+    # 6600 s / 21.5 km = 307 s, 5:07 per km.
+    expect(rows.nth(1).get_by_role("rowheader")).to_have_text("November 2026")
+    expect(rows.nth(1).get_by_role("cell")).to_have_text(
+        ["2", "21.5 km", "1 h 50 min", "5:07 /km"]
     )
-    expect(rows.nth(2)).to_have_text(
-        re.compile(r"October 2026\s*1\s*42\.2 km\s*3 h 30 min")
+    expect(rows.nth(2).get_by_role("rowheader")).to_have_text("October 2026")
+    expect(rows.nth(2).get_by_role("cell")).to_have_text(
+        ["1", "42.2 km", "3 h 30 min", "4:59 /km"]
     )
-    expect(rows.nth(3)).to_have_text(re.compile(r"Total\s*3\s*63\.7 km\s*5 h 20 min"))
+    expect(rows.nth(3).get_by_role("rowheader")).to_have_text("Total")
+    expect(rows.nth(3).get_by_role("cell")).to_have_text(
+        ["3", "63.7 km", "5 h 20 min", "5:01 /km"]
+    )
 
-    # The chart says what it shows in words, and every bar has its value.
-    chart = page.get_by_role("img", name="Distance per month")
-    expect(chart).to_have_accessible_description(
-        "October 2026: 42.2 km; November 2026: 21.5 km"
-    )
-    expect(chart.locator("text.value")).to_have_text(["42.2", "21.5"])
-    expect(chart.locator("text.label")).to_have_text(["Oct 2026", "Nov 2026"])
+    # The chart: in the table's order, every bar a button named with its value.
+    chart = page.get_by_role("group", name="Distance per month")
+    bars = chart.get_by_role("button")
+    expect(bars).to_have_count(2)
+    expect(bars.nth(0)).to_have_accessible_name("November 2026, 21.5 km: show its runs")
+    expect(bars.nth(1)).to_have_accessible_name("October 2026, 42.2 km: show its runs")
+    expect(chart.locator("text.value")).to_have_text(["21.5 km", "42.2 km"])
+    expect(chart.locator("text.label")).to_have_text(["November 2026", "October 2026"])
 
     # A month's runs, on demand, from the data service.
-    month = page.get_by_role("button", name="November 2026")
+    month = table.get_by_role("button", name="November 2026")
     expect(month).to_have_attribute("aria-expanded", "false")
     month.click()
     expect(month).to_have_attribute("aria-expanded", "true")
@@ -81,7 +85,10 @@ def test_runs_by_month_totals_and_an_accessible_chart(page, live):
         "listitem"
     )
     expect(runs).to_have_text(
-        [re.compile(r"^22 Nov: .*11\.5 km"), re.compile("^20 Nov")]
+        [
+            re.compile(r"^22 Nov: .*11\.5\skm, 1\sh 00\smin, 5:13\s/km$"),
+            re.compile(r"^20 Nov: .*10\.0\skm, 50\smin, 5:00\s/km$"),
+        ]
     )
 
     # The browser read all this itself, with the runner token (CORS).
@@ -136,7 +143,9 @@ def test_sync_from_the_keyboard_shows_progress(page, live):
     live.state.sync[1] = {"state": "done", "imported": 1, "message": None}
     expect(status).to_have_text("Sync done: 1 run imported.")
     total = page.get_by_role("table", name="Runs by month").get_by_role("row").last
-    expect(total).to_have_text(re.compile(r"Total\s*4\s*68\.7 km\s*5 h 45 min"))
+    expect(total.get_by_role("cell")).to_have_text(
+        ["4", "68.7 km", "5 h 45 min", "5:01 /km"]
+    )
     expect(page.get_by_role("alert")).to_have_count(0)
 
 

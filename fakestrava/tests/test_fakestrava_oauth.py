@@ -53,6 +53,23 @@ def test_authorize_page(client):
     assert 'value="authorize"' in html and 'value="cancel"' in html
 
 
+def test_authorize_page_has_a_look_and_an_icon_of_its_own(client):
+    """Files, not inline: a stylesheet and an SVG icon the fake serves."""
+    html = client.get("/oauth/authorize", query_string=AUTHORIZE).text
+    assert "<style" not in html and "style=" not in html
+    assert '<link rel="stylesheet" href="/static/fakestrava.css">' in html
+    assert 'rel="icon" type="image/svg+xml" href="/static/favicon.svg"' in html
+    assert "stand-in for Strava" in html
+    # Each answer is closed: a static file is sent open, as a stream.
+    with client.get("/static/fakestrava.css") as answer:
+        assert answer.mimetype == "text/css"
+    # /favicon.ico too: what a browser asks for on a page naming no icon.
+    for path in ("/static/favicon.svg", "/favicon.ico"):
+        with client.get(path) as answer:
+            assert answer.status_code == 200
+            assert answer.mimetype == "image/svg+xml"
+
+
 @pytest.mark.parametrize(
     "change, field",
     [

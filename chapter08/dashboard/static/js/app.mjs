@@ -5,8 +5,7 @@
 // login page.
 
 import { Component, html } from "./preact.mjs";
-import { DistanceChart } from "./chart.mjs";
-import { MonthsTable } from "./months.mjs";
+import { RunsByMonth } from "./months.mjs";
 import { SessionExpired } from "./runner-token.mjs";
 import { SyncButton } from "./sync.mjs";
 
@@ -52,9 +51,8 @@ export class Dashboard extends Component {
         ? html`<p>No runs yet: sync with Strava to import them.</p>`
         : html`
             <section aria-labelledby="months-heading">
-              <h2 id="months-heading">Distance per month</h2>
-              <${DistanceChart} months=${months} />
-              <${MonthsTable} months=${months} data=${data} userId=${token.userId} />
+              <h2 id="months-heading">Month by month</h2>
+              <${RunsByMonth} months=${months} data=${data} userId=${token.userId} />
             </section>`}`;
   }
 }
