@@ -16,7 +16,7 @@ import flask_webtest
 import pytest
 import webtest
 
-from chapter03 import fake_tracker
+from chapter03.machinery import fake_tracker
 from chapter03.tracker import create_app
 from testkit.ports import free_port
 from testkit.servers import python_command
@@ -45,7 +45,7 @@ def app(fake_tracker_url):
 def live_proxy_url(server_process) -> str:
     """The proxy under waitress (a production WSGI server) and the fake
     tracker, each in its own process, talking over real HTTP."""
-    tracker = server_process(python_command("-m", "chapter03.fake_tracker"))
+    tracker = server_process(python_command("-m", "chapter03.machinery.fake_tracker"))
     port = free_port()
     command = [
         sys.executable, "-m", "waitress",

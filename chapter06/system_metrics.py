@@ -4,7 +4,7 @@ Every few seconds (``SYSTEM_METRICS_INTERVAL``, 5 by default), each process of
 the service reads its own CPU use, memory, open files and threads with psutil,
 and reports them twice: as a GELF message, as the book does (when
 ``GELF_HOST`` and ``GELF_PORT`` name a GELF input, such as
-:mod:`chapter06.gelf_receiver`), and as Prometheus gauges, one series per
+:mod:`chapter06.machinery.gelf_receiver`), and as Prometheus gauges, one series per
 process under gunicorn. A sample::
 
     >>> sorted(sample())

@@ -1,6 +1,6 @@
 """Book: chapter 8, "Bringing It All Together": ``python -m chapter08``.
 
-Starts the whole stack (see :mod:`chapter08.stack`) and prints the
+Starts the whole stack (see :mod:`chapter08.machinery.stack`) and prints the
 dashboard's URL. ``--port-base`` (or ``RUNNERLY_PORT_BASE``, 5000) moves
 the ports to BASE+1 (TokenDealer), +2 (dashboard), +3 (data service) and
 +4 (fake Strava); ``--state-dir`` (or ``RUNNERLY_STATE_DIR``) keeps the
@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 
-from .stack import DEFAULT_PORT_BASE, Stack, serve
+from .machinery.stack import DEFAULT_PORT_BASE, Stack, serve
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

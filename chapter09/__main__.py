@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 
-from .stack import CircusStack, default_builds
+from .machinery.stack import CircusStack, default_builds
 
 
 def _interrupt(signum, frame):

@@ -77,7 +77,7 @@ def readmes() -> dict[str, Path]:
 
 
 def repo_path(path: Path) -> str | None:
-    """``chapter01/benchmark.py``; None outside the repository."""
+    """``chapter01/machinery/benchmark.py``; None outside the repository."""
     try:
         return path.relative_to(ROOT).as_posix()
     except ValueError:

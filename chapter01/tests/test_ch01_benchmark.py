@@ -13,13 +13,13 @@ from xml.etree import ElementTree
 
 import pytest
 
-from chapter01 import benchmark
+from chapter01.machinery import benchmark
 from chapter01.wsgi_service import make_app
 from testkit.ports import free_port
 
 NAN = float("nan")
 SVG = "{http://www.w3.org/2000/svg}"
-README = Path(benchmark.__file__).parent / "README.md"
+README = Path(benchmark.__file__).parents[1] / "README.md"
 CHART = Path(benchmark.__file__).parent / "benchmark.svg"
 has_proc = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="reads Linux's /proc"
@@ -303,7 +303,9 @@ def test_the_readme_chart_is_the_readme_table():
     notes, table_rows = readme_run()
     assert [row[0] for row in table_rows] == list(benchmark.IMPLEMENTATIONS)
     assert CHART.read_text() == benchmark.chart(table_rows, notes)
-    assert "![" in README.read_text() and "(benchmark.svg)" in README.read_text()
+    assert (
+        "![" in README.read_text() and "(machinery/benchmark.svg)" in README.read_text()
+    )
 
 
 def draw() -> None:

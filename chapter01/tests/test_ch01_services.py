@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import requests
 
-from chapter01.benchmark import IMPLEMENTATIONS
+from chapter01.machinery.benchmark import IMPLEMENTATIONS
 from testkit.ports import free_port
 from testkit.servers import ROOT, python_command
 

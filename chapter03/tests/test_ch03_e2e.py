@@ -36,7 +36,7 @@ class Curl:
 
 @pytest.mark.e2e
 def test_a_user_files_a_bug_then_finds_it(server_process):
-    tracker = server_process(python_command("-m", "chapter03.fake_tracker"))
+    tracker = server_process(python_command("-m", "chapter03.machinery.fake_tracker"))
     proxy = server_process(
         python_command("-m", "chapter03.tracker"),
         env={"FLASK_TRACKER_API_URL": tracker.url},

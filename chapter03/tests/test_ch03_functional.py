@@ -9,7 +9,7 @@ functions, no copies.
 
 from urllib.parse import urlsplit
 
-from chapter03.fake_tracker import BROKEN, GARBLED, SLOW
+from chapter03.machinery.fake_tracker import BROKEN, GARBLED, SLOW
 
 
 def assert_json_error(response, status: int) -> dict:

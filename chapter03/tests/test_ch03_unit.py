@@ -8,7 +8,7 @@ each failure the client must survive is one line of setup.
 import pytest
 import requests
 
-from chapter03 import fake_tracker
+from chapter03.machinery import fake_tracker
 from chapter03.tracker import bugs, create_app
 from chapter03.tracker.client import TrackerClient, TrackerError, TrackerTimeout
 from testkit.ports import free_port

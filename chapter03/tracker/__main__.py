@@ -12,7 +12,7 @@ import threading
 
 from werkzeug.serving import make_server
 
-from chapter03 import fake_tracker
+from chapter03.machinery import fake_tracker
 
 from . import create_app
 

@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 import pytest
 import requests
 
-from chapter05 import benchmark
+from chapter05.machinery import benchmark
 
 ROWS = [
     ("connections", "http, pooled session"),
@@ -26,7 +26,7 @@ ROWS = [
     ("cache", "304 revalidation"),
 ]
 README = Path(__file__).resolve().parents[1] / "README.md"
-CHART = README.parent / "benchmark.svg"
+CHART = README.parent / "machinery" / "benchmark.svg"
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -131,7 +131,7 @@ def test_the_readme_chart_is_the_readme_table():
     # python -c "from chapter05.tests.test_ch05_benchmark import draw; draw()"
     note, rows = readme_run()
     assert CHART.read_text() == benchmark.chart(rows, note)
-    assert "(benchmark.svg)" in README.read_text()
+    assert "(machinery/benchmark.svg)" in README.read_text()
 
 
 def draw() -> None:

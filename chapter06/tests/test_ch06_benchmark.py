@@ -6,7 +6,7 @@ table.
 
 import pytest
 
-from chapter06 import benchmark
+from chapter06.machinery import benchmark
 
 
 # Not "tracing" nor "all": OpenTelemetry's tracer and its patch of requests

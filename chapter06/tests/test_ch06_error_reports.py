@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from chapter06.sentry_sink import create_app, parse_envelope
+from chapter06.machinery.sentry_sink import create_app, parse_envelope
 from testkit.servers import LiveServer
 
 

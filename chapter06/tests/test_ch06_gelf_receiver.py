@@ -11,7 +11,7 @@ import pytest
 import requests
 from graypy.handler import GELFTruncatingChunker
 
-from chapter06.gelf_receiver import CHUNK_MAGIC, GelfReceiver
+from chapter06.machinery.gelf_receiver import CHUNK_MAGIC, GelfReceiver
 
 MESSAGE = {"version": "1.1", "host": "test", "short_message": "hello", "_n": 1}
 

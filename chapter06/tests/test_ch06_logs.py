@@ -15,8 +15,8 @@ import requests
 from sqlalchemy import event
 from sqlalchemy.pool import Pool
 
-from chapter06.gelf_receiver import GelfReceiver
 from chapter06.logged_service import create_app
+from chapter06.machinery.gelf_receiver import GelfReceiver
 from chapter06.request_logs import RequestLogs
 
 

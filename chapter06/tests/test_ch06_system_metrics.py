@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY
 
 from chapter04.dataservice import create_app, db
 from chapter06 import system_metrics
-from chapter06.gelf_receiver import GelfReceiver
+from chapter06.machinery.gelf_receiver import GelfReceiver
 from chapter06.system_metrics import SystemMetrics, sample
 from testkit.fixtures import server_fixture
 from testkit.servers import python_command

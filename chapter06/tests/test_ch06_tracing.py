@@ -9,7 +9,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
 )
 
-from chapter06.otlp_receiver import create_app
+from chapter06.machinery.otlp_receiver import create_app
 from testkit.servers import LiveServer
 
 

@@ -8,7 +8,7 @@ from collections import Counter
 
 from chapter04.dataservice import create_app as create_data_service
 from chapter04.monolith.models import db
-from chapter07.waf_benchmark import REQUEST, Result, load, table
+from chapter07.machinery.benchmark import REQUEST, Result, load, table
 from chapter07.waf_nginx import Limits
 
 

@@ -1,5 +1,5 @@
 """Chapter 8 fixtures (stack): TokenDealer's registered clients and app, and
-the whole stack started by ``chapter08.stack``."""
+the whole stack started by ``chapter08.machinery.stack``."""
 
 import io
 import json
@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from chapter07.tokendealer.clients import register
-from chapter08.stack import Launcher, Service, Stack
+from chapter08.machinery.stack import Launcher, Service, Stack
 from chapter08.tokendealer import create_app as create_dealer
 from testkit.fixtures import server_fixture
 from testkit.ports import free_port
@@ -126,7 +126,7 @@ server.serve_forever()
 
 
 def stack_standin(name: str, log, mode: str = "serve", **options) -> Service:
-    """A :class:`~chapter08.stack.Service` running :data:`STANDIN`."""
+    """A :class:`~chapter08.machinery.stack.Service` running :data:`STANDIN`."""
     env = {"STANDIN_NAME": name, "STANDIN_MODE": mode, "STANDIN_LOG": str(log)}
     env.update(options.pop("env", {}))
     if mode != "line":
@@ -156,7 +156,7 @@ def stack_launch(tmp_path):
 
 SERVE = """
 import json, sys
-from chapter08.stack import Launcher, Service, serve
+from chapter08.machinery.stack import Launcher, Service, serve
 launcher = Launcher([Service(**spec) for spec in json.loads(sys.argv[1])])
 launcher.stop_grace = 1  # for the stubborn one: then SIGKILL
 sys.exit(serve(launcher))
@@ -215,7 +215,7 @@ def stack_foreground():
 
 @server_fixture(scope="module")
 def stack_runnerly():
-    """The whole Runnerly stack (``chapter08.stack.Stack``) on free ports,
+    """The whole Runnerly stack (``chapter08.machinery.stack.Stack``) on free ports,
     once per module; its output is in ``stack.output.getvalue()``."""
     stack = Stack(port_base=None, output=io.StringIO())
     stack.start()

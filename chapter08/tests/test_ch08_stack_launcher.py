@@ -8,7 +8,7 @@ import socket
 import psutil
 import pytest
 
-from chapter08.stack import StartError
+from chapter08.machinery.stack import StartError
 from chapter08.tests.fixtures_stack import stack_standin
 
 
@@ -121,7 +121,7 @@ def test_wait_returns_the_service_that_died(stack_launch, tmp_path):
     assert died.returncode == -signal.SIGKILL
 
 
-# The foreground run of ``python -m chapter08`` (chapter08.stack.serve), as a
+# The foreground run of ``python -m chapter08`` (chapter08.machinery.stack.serve), as a
 # process of its own with stand-ins (fixture stack_foreground), so that
 # signals reach it as in a terminal.
 

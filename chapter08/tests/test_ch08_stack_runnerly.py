@@ -1,4 +1,4 @@
-"""The real stack: ``chapter08.stack.Stack`` and ``python -m chapter08``
+"""The real stack: ``chapter08.machinery.stack.Stack`` and ``python -m chapter08``
 start the five services, wired to each other by environment only."""
 
 import re
@@ -12,7 +12,12 @@ import psutil
 import pytest
 import requests
 
-from chapter08.stack import DASHBOARD_CLIENT, WORKER_CLIENT, Stack, port_is_open
+from chapter08.machinery.stack import (
+    DASHBOARD_CLIENT,
+    WORKER_CLIENT,
+    Stack,
+    port_is_open,
+)
 from testkit.ports import free_port
 from testkit.runnerly import log_in, wait_for_sync
 from testkit.servers import ROOT

@@ -13,7 +13,7 @@ import pytest
 import redis
 import requests
 
-from chapter09.stack import FRONTED, WEB, CircusStack
+from chapter09.machinery.stack import FRONTED, WEB, CircusStack
 from testkit import services
 from testkit.fixtures import server_fixture
 from testkit.runnerly import log_in, wait_for_sync

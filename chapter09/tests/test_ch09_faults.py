@@ -20,7 +20,7 @@ import psutil
 import pytest
 import requests
 
-from chapter09.stack import CircusStack
+from chapter09.machinery.stack import CircusStack
 from testkit.ports import port_is_open
 from testkit.waiting import wait_until
 

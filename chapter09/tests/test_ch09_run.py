@@ -13,8 +13,8 @@ import psutil
 import pytest
 import requests
 
-from chapter09 import stack
-from chapter09.stack import Environments, free_base
+from chapter09.machinery import stack
+from chapter09.machinery.stack import Environments, free_base
 
 pytestmark = pytest.mark.integration
 
@@ -89,7 +89,7 @@ def test_an_environment_is_reused_until_its_lock_or_sources_change(
 
 def test_the_start_benchmark_prints_its_figures():
     done = subprocess.run(
-        [sys.executable, "-m", "chapter09.benchmark"],
+        [sys.executable, "-m", "chapter09.machinery.benchmark"],
         env={**os.environ, "SMOKE_TEST": "1"},
         capture_output=True, text=True, timeout=240,
     )  # fmt: skip

@@ -51,7 +51,7 @@ FIRST_COMMANDS = {
     "chapter03": FirstCommand("python -m chapter03.tracker", "/api/bugs/1"),
     "chapter04": FirstCommand("python -m chapter04.monolith", "/login"),
     "chapter05": FirstCommand("python -m chapter05.session_extension", "/"),
-    "chapter06": FirstCommand("python -m chapter06.gelf_receiver", "/stats"),
+    "chapter06": FirstCommand("python -m chapter06.machinery.gelf_receiver", "/stats"),
     "chapter07": FirstCommand(
         "python -m doctest -v chapter07/jwt_by_hand.py | tail -1"
     ),

@@ -75,8 +75,8 @@ RUNNERS = {
     "testkit.prometheus.PrometheusProcess": (0, "command", "argv"),
     "server_process": (0, "command", "argv"),  # conftest.py's fixture, by name
     "chapter09.deploy.run": (0, "command", "argv"),
-    "chapter07.waf_benchmark.running": (0, "command", "argv"),
-    "chapter08.stack.Service": (1, "command", "argv"),
+    "chapter07.machinery.benchmark.running": (0, "command", "argv"),
+    "chapter08.machinery.stack.Service": (1, "command", "argv"),
 }  # fmt: skip
 # Lookups by name on a PATH: qualified name -> (position, keyword).
 LOOKUPS = {

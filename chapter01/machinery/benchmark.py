@@ -16,7 +16,7 @@ does, the client included. The CPU time the server process spent per request
 (user + system, read from ``/proc`` on Linux) depends far less on it: it is
 the cost of each server's HTTP machinery, the figure to compare.
 
-Run: ``python -m chapter01.benchmark [--rounds 8] [--slice 1.5]
+Run: ``python -m chapter01.machinery.benchmark [--rounds 8] [--slice 1.5]
 [--concurrency 10] [--svg chart.svg]``; ``SMOKE_TEST=1`` makes a run of a
 few seconds. ``--svg`` also draws the table as bar charts, in an SVG file
 (``benchmark.svg`` beside this file is the README's table, drawn).
@@ -50,7 +50,7 @@ SMOKE_ROUNDS, SMOKE_SLICE = 2, 0.2
 WARM_UP = 0.3
 START_TIMEOUT = 30.0
 REQUEST_TIMEOUT = 5.0
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -402,7 +402,7 @@ def machine() -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m chapter01.benchmark",
+        prog="python -m chapter01.machinery.benchmark",
         description="Load-test the six servers of chapter 1 and print a table.",
     )
     parser.add_argument(

@@ -10,7 +10,7 @@ proxy can be shown with a real server behind it:
   timeout),
 - ``/rest/bug/666`` answers 200 with a body that is not JSON.
 
-Run it alone with ``python -m chapter03.fake_tracker`` (on ``$PORT``).
+Run it alone with ``python -m chapter03.machinery.fake_tracker`` (on ``$PORT``).
 """
 
 import itertools

@@ -16,7 +16,7 @@ is a JSON 400, never a crash::
     ... ).json
     {'message': 'Not an OTLP ExportTraceServiceRequest.', 'status': 400}
 
-``python -m chapter06.otlp_receiver`` serves it on ``$PORT`` (5000).
+``python -m chapter06.machinery.otlp_receiver`` serves it on ``$PORT`` (5000).
 """
 
 import os

@@ -17,7 +17,7 @@ never a crash::
     >>> app.test_client().post("/api/1/envelope/", data=b"nope").json
     {'message': 'Bad envelope: its header is not a JSON object.', 'status': 400}
 
-``python -m chapter06.sentry_sink`` serves it on ``$PORT`` (5000); the DSN
+``python -m chapter06.machinery.sentry_sink`` serves it on ``$PORT`` (5000); the DSN
 for it is ``http://public@127.0.0.1:5000/1``.
 """
 

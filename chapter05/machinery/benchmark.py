@@ -1,6 +1,6 @@
 """Book: chapter 5, 'Synchronous calls' > 'Connection pooling', and the rest, measured.
 
-``python -m chapter05.benchmark`` measures, in one run and on the same data,
+``python -m chapter05.machinery.benchmark`` measures, in one run and on the same data,
 what the chapter's techniques buy, and prints one table:
 
 - connections: a pooled ``requests.Session`` (keep-alive) against a new
@@ -36,8 +36,8 @@ import requests
 import trustme
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from . import binary_payloads, http_cache
-from .runs import sample_runs
+from .. import binary_payloads, http_cache
+from ..runs import sample_runs
 
 POOLED = "pooled session"
 FRESH = "new connection per call"
@@ -316,7 +316,7 @@ def chart(rows: list[tuple], note: str) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m chapter05.benchmark",
+        prog="python -m chapter05.machinery.benchmark",
         description="Measure pooling, payload formats and HTTP caching; print a table.",
     )
     parser.add_argument(

@@ -1,6 +1,6 @@
 """Ours, measured: what this chapter's monitoring costs a request.
 
-``python -m chapter06.benchmark`` serves one request, ``GET /users/1/runs``
+``python -m chapter06.machinery.benchmark`` serves one request, ``GET /users/1/runs``
 of chapter 4's data service (a user with 20 runs, in SQLite), five ways:
 
 - ``none``: the data service as chapter 4 has it;
@@ -62,12 +62,12 @@ def build(variant: str, folder: str, gelf_port: int, otlp_url: str):
     from chapter04.dataservice import create_app, db
     from chapter04.monolith.models import Run, User
 
-    from . import prometheus_metrics
-    from .gelf_logs import GelfLogs
-    from .json_logs import ConsoleLogs
-    from .request_id import RequestId
-    from .request_logs import RequestLogs
-    from .tracing import Tracing
+    from .. import prometheus_metrics
+    from ..gelf_logs import GelfLogs
+    from ..json_logs import ConsoleLogs
+    from ..request_id import RequestId
+    from ..request_logs import RequestLogs
+    from ..tracing import Tracing
 
     app = create_app(
         "production",
@@ -151,7 +151,13 @@ class Variant:
     def __init__(self, name: str, gelf_port: int, otlp_url: str, warm_up: int):
         self.name = name
         self.rounds: list[dict] = []
-        command = [sys.executable, "-m", "chapter06.benchmark", "--serve", name]
+        command = [
+            sys.executable,
+            "-m",
+            "chapter06.machinery.benchmark",
+            "--serve",
+            name,
+        ]
         command += ["--gelf-port", str(gelf_port), "--otlp", otlp_url]
         command += ["--warm-up", str(warm_up)]
         self.process = subprocess.Popen(

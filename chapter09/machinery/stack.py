@@ -10,7 +10,7 @@ temporary folder goes too. The environments are kept (:class:`Environments`)
 and reused by the next start while nothing they are made of has changed, as
 a deployment installs a release once and restarts it many times.
 
-The clients and scopes are chapter 8's (:mod:`chapter08.stack`); only the way
+The clients and scopes are chapter 8's (:mod:`chapter08.machinery.stack`); only the way
 the processes run changes: Circus restarts a process that dies, runs several
 per web service on one socket, and takes ``circusctl`` commands.
 
@@ -49,7 +49,7 @@ import psutil
 
 from chapter07.tokendealer.clients import register
 from chapter07.waf_nginx import LUA_MODULES, MODULES, WAF, Limits
-from chapter08.stack import (
+from chapter08.machinery.stack import (
     AUDIENCE,
     CLIENT_SCOPES,
     DASHBOARD_CLIENT,
@@ -60,11 +60,11 @@ from chapter08.stack import (
     port_is_open,
 )
 
-from .build import build, sources
-from .deploy import LOCKS, install
-from .imports import ROOT
+from ..build import build, sources
+from ..deploy import LOCKS, install
+from ..imports import ROOT
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]
 CIRCUS_INI = HERE / "circus.ini"
 NGINX_INI = HERE / "nginx.ini"
 SERVICES = ("tokendealer", "dataservice", "dashboard", "stravaworker")

@@ -3,13 +3,13 @@
 Times ``python -m chapter09`` (what ``make run`` runs) from the command to
 "Runnerly is up", as a reader waits for it: the first start, which builds
 each service's wheel and environment, then a second one, which reuses them
-(:class:`chapter09.stack.Environments`). Each with uv on the PATH (an
+(:class:`chapter09.machinery.stack.Environments`). Each with uv on the PATH (an
 activated virtual environment) and without (a reader's new machine): the
 stack calls the uv of the environment it runs in, never the PATH's, so both
 give the same figures. The rounds interleave the four kinds of start; the
 table gives the median and the spread (fastest to slowest) of each.
 
-Run: ``python -m chapter09.benchmark [--rounds 3]``; ``SMOKE_TEST=1``
+Run: ``python -m chapter09.machinery.benchmark [--rounds 3]``; ``SMOKE_TEST=1``
 makes one round without uv on the PATH, in about 15 s.
 """
 
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from chapter01.benchmark import machine, median
+from chapter01.machinery.benchmark import machine, median
 
 from .stack import free_base
 
@@ -100,7 +100,7 @@ def report(times: dict[tuple[str, str], list[float]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parse = argparse.ArgumentParser(prog="python -m chapter09.benchmark")
+    parse = argparse.ArgumentParser(prog="python -m chapter09.machinery.benchmark")
     parse.add_argument("--rounds", type=int, default=3)
     args = parse.parse_args(argv)
     ways = {"with": path_with_uv(), "without": path_without_uv()}

@@ -5,8 +5,8 @@ OWASP Core Rule Set, and refusals per second of three rate limiters at the
 same limit: the Lua module, nginx's ``limit_req``, and Flask-Limiter in the
 data service. One run, side by side, on this machine:
 
-    python -m chapter07.waf_benchmark          # 3 rounds of 3 s a setup
-    SMOKE_TEST=1 python -m chapter07.waf_benchmark   # a short run
+    python -m chapter07.machinery.benchmark          # 3 rounds of 3 s a setup
+    SMOKE_TEST=1 python -m chapter07.machinery.benchmark   # a short run
 
 Behind nginx is a stand-in that answers ``[]`` at once (nginx itself), so
 the figures are the WAF's, not Flask's; the data service alone is a line of
@@ -34,9 +34,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .waf_nginx import NGINX_CONF, Limits, nginx_conf
+from ..waf_nginx import NGINX_CONF, Limits, nginx_conf
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REQUEST = (
     b"GET /users HTTP/1.1\r\n"
     # A name, not an IP: CRS rule 920350 flags an IP as Host.

@@ -9,7 +9,7 @@ together; a message whose chunks do not all arrive within ``chunk_timeout``
 seconds is dropped. Whatever cannot be read is counted and dropped: a bad
 datagram never stops the receiver.
 
-``python -m chapter06.gelf_receiver`` listens on UDP ``$PORT`` (default
+``python -m chapter06.machinery.gelf_receiver`` listens on UDP ``$PORT`` (default
 5000), prints each message as a JSON line, and answers on TCP ``$PORT``:
 ``GET /messages`` (filters: ``?request_id=...``, any field, with or without
 GELF's ``_`` prefix) and ``GET /stats``. In-process::
