@@ -26,20 +26,25 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import aiohttp
+
+from . import kit
+from .kit import (
+    free_port,
+    machine,
+    median,
+    percentile,
+    process_cpu_seconds,
+)
 
 IMPLEMENTATIONS = ("wsgi", "gevent", "twisted", "tornado", "aiohttp", "sanic")
 HEADER = ("implementation", "requests/s", "p50 ms", "p99 ms", "CPU µs/req", "errors")
@@ -97,62 +102,6 @@ class Result:
             "n/a" if cpu != cpu else f"{cpu:.0f}",  # NaN: CPU time unknown
             str(self.errors),
         )
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile: the value that ``fraction`` of them reach.
-
-    >>> percentile([3.0, 1.0, 2.0, 4.0], 0.5)
-    2.0
-    """
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, round(fraction * len(ordered) + 0.5 - 1e-9))
-    return ordered[min(rank, len(ordered)) - 1]
-
-
-def median(values: list[float]) -> float:
-    """The median of the known values (NaN ones left out); NaN if none.
-
-    >>> median([3.0, float("nan"), 1.0, 2.0])
-    2.0
-    """
-    known = [value for value in values if value == value]
-    return statistics.median(known) if known else float("nan")
-
-
-def process_cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time process ``pid`` has used so far, all threads.
-
-    Read from ``/proc/<pid>/stat`` (Linux); None where there is no such file
-    (macOS, Windows) or no such process.
-    """
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return cpu_seconds_in_stat(stat, os.sysconf("SC_CLK_TCK"))
-
-
-def cpu_seconds_in_stat(stat: str, ticks_per_second: int) -> float:
-    """utime + stime (fields 14 and 15 of proc(5)) of a ``stat`` line, in s.
-
-    Field 2, the command name in parentheses, may hold spaces and
-    parentheses itself: the fields are counted after its last ``)``.
-
-    >>> cpu_seconds_in_stat("42 (a (b) c) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0", 100)
-    3.0
-    """
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / ticks_per_second
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on now (the kernel picks it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:
@@ -290,15 +239,15 @@ async def run_rounds(
     for server in servers:
         warm_up = await load(server.name, server.url, WARM_UP, concurrency)
         results[server.name].errors += warm_up.errors
-    for number in range(rounds):
-        # Each round starts one server further on: no server is always the
-        # one right after (or before) another's load.
-        shift = number % len(servers)
-        for server in servers[shift:] + servers[:shift]:
-            result = await measure(server, duration, concurrency)
-            results[server.name].slices.append(result)
-            results[server.name].errors += result.errors
-        print(f"round {number + 1}/{rounds} done", file=sys.stderr, flush=True)
+    by_name = {server.name: server for server in servers}
+    # Each round starts one server further on: no server is always the one
+    # right after (or before) another's load.
+    for done, (number, name) in enumerate(kit.interleaved(list(by_name), rounds), 1):
+        result = await measure(by_name[name], duration, concurrency)
+        results[name].slices.append(result)
+        results[name].errors += result.errors
+        if done % len(servers) == 0:
+            print(f"round {number + 1}/{rounds} done", file=sys.stderr, flush=True)
     return [results[server.name] for server in servers]
 
 
@@ -309,17 +258,7 @@ def table(rows: list[tuple[str, ...]]) -> str:
     implementation  requests/s  p50 ms  p99 ms  CPU µs/req  errors
     wsgi                     1    2.00    3.00          45       0
     """
-    lines = [HEADER, *rows]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(HEADER))]
-
-    def render(line):
-        first = line[0].ljust(widths[0])
-        rest = (
-            cell.rjust(width) for cell, width in zip(line[1:], widths[1:], strict=True)
-        )
-        return "  ".join([first, *rest])
-
-    return "\n".join(render(line) for line in lines)
+    return kit.table(HEADER, rows)
 
 
 # What the chart draws: (heading, column of the table, which way is better).
@@ -331,73 +270,12 @@ CHARTS = (
 
 
 def chart(rows: list[tuple[str, ...]], notes: list[str]) -> str:
-    """The table's rows as horizontal bar charts, one per figure, in SVG.
-
-    ``notes`` (the machine, the load) go on top: figures mean nothing
-    without them. Written out by hand, so the same table gives the same
-    file, byte for byte. A figure that is unknown (``n/a``) gets no bar.
-
-    >>> svg = chart([("wsgi", "100", "2.00", "3.00", "n/a", "0")], ["a note"])
-    >>> svg.startswith("<svg") and ">a note</text>" in svg and ">n/a</text>" in svg
-    True
-    """
-    width, left, room, line = 640, 110, 440, 20
-    out, y = [], 10
-    for note in notes:
-        y += 16
-        out.append(f'<text x="10" y="{y}" class="note">{escape(note)}</text>')
-    for heading, column, better in CHARTS:
-        y += 30
-        out.append(
-            f'<text x="10" y="{y}" class="heading">{escape(heading)}'
-            f' <tspan class="note">({better})</tspan></text>'
-        )
-        values = [float(row[column]) for row in rows if row[column] != "n/a"]
-        top = max(values, default=0) or 1
-        for row in rows:
-            y += line
-            out.append(
-                f'<text x="{left - 8}" y="{y}" class="label">{escape(row[0])}</text>'
-            )
-            length = 0.0
-            if row[column] != "n/a":
-                length = float(row[column]) / top * room
-                out.append(
-                    f'<rect x="{left}" y="{y - 12}" width="{length:.1f}" '
-                    f'height="14" class="bar"/>'
-                )
-            figure = escape(row[column])
-            out.append(f'<text x="{left + length + 6:.1f}" y="{y}">{figure}</text>')
-    height = y + 14
-    return "\n".join(
-        [
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
-            f'height="{height}" viewBox="0 0 {width} {height}" '
-            f'font-family="sans-serif" font-size="12">',
-            "<style>.note{fill:#555}.heading{font-weight:bold}"
-            ".label{text-anchor:end}.bar{fill:#3f6fb5}</style>",
-            # Its own background: the chart stays readable on a dark page.
-            f'<rect width="{width}" height="{height}" fill="#fff"/>',
-            *out,
-            "</svg>",
-            "",
-        ]
-    )
-
-
-def machine() -> str:
-    """What the numbers were measured on: they mean nothing without it."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
-    model = platform.processor() or "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    today = datetime.now(UTC).date().isoformat()
-    python = platform.python_version()
-    return f"{cpus or os.cpu_count()} CPUs, {model}, Python {python}, {today}"
+    """The table's rows as horizontal bar charts, one per figure, in SVG."""
+    sections = [
+        (heading, better, [(row[0], row[column]) for row in rows])
+        for heading, column, better in CHARTS
+    ]
+    return kit.chart(sections, notes)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

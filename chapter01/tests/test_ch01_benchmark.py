@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from chapter01.machinery import benchmark
+from chapter01.machinery import benchmark, kit
 from chapter01.wsgi_service import make_app
 from testkit.ports import free_port
 
@@ -161,7 +161,7 @@ def test_cpu_time_of_a_process_that_is_gone_is_unknown():
 
 def test_the_stat_line_is_parsed_after_the_command_name():
     line = "7 (py (x) y) S 1 2 3 4 5 6 7 8 9 10 150 50 9 9 20"
-    assert benchmark.cpu_seconds_in_stat(line, 100) == 2.0
+    assert kit.cpu_seconds_in_stat(line, 100) == 2.0
 
 
 class FakeServer:
