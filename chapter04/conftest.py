@@ -4,7 +4,7 @@ import pytest
 import webtest
 
 import fakestrava
-from chapter04.monolith import create_app
+from chapter04.monolith.app import create_app
 from chapter04.tests.helpers import Strava, add_users, strava_settings
 from testkit.databases import close_database
 from testkit.fixtures import server_fixture

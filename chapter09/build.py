@@ -14,11 +14,11 @@ build copies the project's files and every file its ``include`` patterns
 match into a temporary folder laid out as the repository, and builds there:
 the sdist holds the same tree, and the wheel built from it matches too::
 
-    >>> import tomllib
-    >>> text = (PROJECTS / "tokendealer" / "pyproject.toml").read_text()
-    >>> project = tomllib.loads(text)
-    >>> "chapter08/tokendealer/**/*.py" in wheel_includes(project)
+    >>> project = read_project("tokendealer")
+    >>> "chapter08/tokendealer/exchange.py" in wheel_includes(project)
     True
+    >>> entry_module("tokendealer")  # what its console script runs
+    'chapter09.commands.tokendealer'
 """
 
 import argparse
@@ -39,8 +39,20 @@ DIST = Path(__file__).resolve().parent / "dist"
 NEVER = ("__pycache__", "tests")
 
 
+def read_project(name: str) -> dict:
+    """Project ``name``'s ``pyproject.toml``, as a dict."""
+    return tomllib.loads((PROJECTS / name / "pyproject.toml").read_text())
+
+
 def wheel_includes(project: dict) -> list[str]:
     return project["tool"]["hatch"]["build"]["targets"]["wheel"]["include"]
+
+
+def entry_module(name: str) -> str:
+    """The module project ``name``'s console script (``[project.scripts]``)
+    runs: where following the imports starts."""
+    (target,) = read_project(name)["project"]["scripts"].values()
+    return target.split(":")[0]
 
 
 def matching_files(patterns: list[str], root: Path = ROOT) -> list[Path]:
@@ -78,9 +90,8 @@ def stage(project_dir: Path, folder: Path, pyproject: str | None = None) -> Path
 def sources(name: str) -> list[Path]:
     """Every file a build of project ``name`` reads, relative to the root."""
     project_dir = PROJECTS / name
-    project = tomllib.loads((project_dir / "pyproject.toml").read_text())
     own = [p.relative_to(ROOT) for p in sorted(project_dir.iterdir()) if p.is_file()]
-    return own + matching_files(wheel_includes(project))
+    return own + matching_files(wheel_includes(read_project(name)))
 
 
 def build(

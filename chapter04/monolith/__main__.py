@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 
 import fakestrava
 
-from . import create_app
+from .app import create_app
 from .models import User, db
 
 

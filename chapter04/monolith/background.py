@@ -11,7 +11,6 @@ The module is not named ``celery.py``: it would shadow the library.
 
 import logging
 import time
-from datetime import UTC, datetime, timedelta
 
 from celery import Celery, Task, shared_task
 from flask import Flask, current_app, has_app_context
@@ -19,6 +18,7 @@ from sqlalchemy import func, select
 
 from .models import Run, User, db
 from .strava_client import (
+    EXPIRY_MARGIN,
     StravaClient,
     StravaError,
     StravaRateLimited,
@@ -26,13 +26,12 @@ from .strava_client import (
     client_from_config,
     epoch,
     parse_date,
+    retry_countdown,
 )
 
 logger = logging.getLogger(__name__)
 
 FETCH_ALL_RUNS = "runnerly.fetch_all_runs"
-# Refresh a token that expires within a minute: it could expire mid-import.
-EXPIRY_MARGIN = 60
 
 
 def init_celery(app: Flask) -> Celery:
@@ -65,24 +64,6 @@ def init_celery(app: Flask) -> Celery:
     celery.set_default()
     app.extensions["celery"] = celery
     return celery
-
-
-def retry_countdown(error: StravaRateLimited, retries: int, now: float) -> int:
-    """Seconds to wait before asking Strava again.
-
-    Strava's budgets reset at midnight UTC (daily) and on the quarter-hour
-    (15-minute); waiting less is pointless. Without the headers: exponential
-    backoff, 1, 2, 4... minutes, at most 15.
-    """
-    moment = datetime.fromtimestamp(now, UTC)
-    if error.daily_exhausted:
-        midnight = (moment + timedelta(days=1)).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        )
-        return int((midnight - moment).total_seconds()) + 1
-    if error.limit and error.usage:
-        return 15 * 60 - (moment.minute % 15) * 60 - moment.second
-    return min(60 * 2**retries, 15 * 60)
 
 
 @shared_task(bind=True, name=FETCH_ALL_RUNS)

@@ -3,14 +3,18 @@
 Only what Runnerly needs: the OAuth code exchange, the token refresh, and the
 list of the athlete's activities, page by page. Errors the caller must act on
 are typed: :class:`StravaUnauthorized` (refresh the token) and
-:class:`StravaRateLimited` (come back later, the headers say when).
+:class:`StravaRateLimited` (come back later: :func:`retry_countdown` reads
+when from the headers).
 """
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import requests
+
+# Refresh a token that expires within a minute: it could expire mid-import.
+EXPIRY_MARGIN = 60
 
 
 class StravaError(Exception):
@@ -46,6 +50,24 @@ def parse_rate_limit(value: str | None) -> tuple[int, int] | None:
     except (AttributeError, ValueError):
         return None
     return short, daily
+
+
+def retry_countdown(error: StravaRateLimited, retries: int, now: float) -> int:
+    """Seconds to wait before asking Strava again.
+
+    Strava's budgets reset at midnight UTC (daily) and on the quarter-hour
+    (15-minute); waiting less is pointless. Without the headers: exponential
+    backoff, 1, 2, 4... minutes, at most 15.
+    """
+    moment = datetime.fromtimestamp(now, UTC)
+    if error.daily_exhausted:
+        midnight = (moment + timedelta(days=1)).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        return int((midnight - moment).total_seconds()) + 1
+    if error.limit and error.usage:
+        return 15 * 60 - (moment.minute % 15) * 60 - moment.second
+    return min(60 * 2**retries, 15 * 60)
 
 
 def parse_date(value: str) -> datetime:

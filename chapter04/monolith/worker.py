@@ -10,7 +10,7 @@ Importing it builds the Flask and Celery apps, and starts nothing: the
 ``celery`` command runs the worker.
 """
 
-from . import create_app
+from .app import create_app
 
 flask_app = create_app()
 celery = flask_app.extensions["celery"]

@@ -3,7 +3,7 @@
 import pytest
 
 from chapter04 import dataservice
-from chapter04.monolith import create_app
+from chapter04.monolith.app import create_app
 from chapter04.monolith.config import TestingConfig
 from chapter04.monolith.models import User, db
 from testkit.databases import close_database

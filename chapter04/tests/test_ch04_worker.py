@@ -11,7 +11,7 @@ import pytest
 import webtest
 from sqlalchemy import func, select
 
-from chapter04.monolith import create_app
+from chapter04.monolith.app import create_app
 from chapter04.monolith.config import TestingConfig
 from chapter04.monolith.models import Run, db
 from chapter04.tests.helpers import (

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from chapter04.monolith import create_app as create_monolith
+from chapter04.monolith.app import create_app as create_monolith
 from chapter04.monolith.models import User, db
 from chapter07.secured_dataservice import create_app as create_data_service
 from chapter07.tests.helpers import CLIENT_ID

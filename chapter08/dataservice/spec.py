@@ -11,14 +11,23 @@ The data service's OpenAPI document is chapter 4's with this package's
     >>> sorted(spec["paths"]["/runs/{run_id}"]["get"]["responses"])
     ['200', '401', '403', '404', '503']
 
-Request bodies are checked against the same document's schemas
-(:func:`body_validator`), so what it promises is what the service checks.
+Request bodies are checked against the same document's schemas, the way
+chapter 4 checks its own (``chapter04/contract.py``), so what it promises is
+what the service checks::
+
+    >>> from chapter04.contract import body_validator
+    >>> validator = body_validator(load_spec(), "SyncUpdate")
+    >>> validator.is_valid({"state": "running", "imported": 3})
+    True
+    >>> [error.message for error in validator.iter_errors({"state": "asleep"})]
+    ["'asleep' is not one of ['idle', 'queued', 'running', 'done', 'failed']"]
 """
 
 from importlib.resources import files
 
 import yaml
-from jsonschema import Draft202012Validator
+
+from chapter04.contract import load_spec as chapter04_spec
 
 OPERATIONS = {"get", "put", "post", "delete", "patch"}
 # A token is checked before anything else: these may answer any secured call.
@@ -46,7 +55,7 @@ def read_yaml(package: str) -> dict:
 
 def load_spec() -> dict:
     """The merged document, as a dict (a fresh one on each call)."""
-    spec = merged(read_yaml("chapter04.dataservice"), read_yaml(__package__))
+    spec = merged(chapter04_spec(), read_yaml(__package__))
     for path in spec["paths"].values():
         for method, operation in path.items():
             if method in OPERATIONS and operation.get("security"):
@@ -55,18 +64,3 @@ def load_spec() -> dict:
                         status, {"$ref": "#/components/responses/Error"}
                     )
     return spec
-
-
-def body_validator(spec: dict, schema: str) -> Draft202012Validator:
-    """A JSON Schema validator for ``#/components/schemas/<schema>``.
-
-    >>> validator = body_validator(load_spec(), "SyncUpdate")
-    >>> validator.is_valid({"state": "running", "imported": 3})
-    True
-    >>> [error.message for error in validator.iter_errors({"state": "asleep"})]
-    ["'asleep' is not one of ['idle', 'queued', 'running', 'done', 'failed']"]
-    """
-    # OpenAPI 3.1 schemas are JSON Schema 2020-12; "#/components/..." refs
-    # resolve in this root, which carries the document's components.
-    root = {"$ref": f"#/components/schemas/{schema}", "components": spec["components"]}
-    return Draft202012Validator(root)

@@ -6,21 +6,20 @@ Strava tokens, their runs by month and the month totals, a batch import of
 runs that is idempotent (a Strava id stored already is skipped) and all or
 nothing, the sync state, and the syncs a dead worker left. Bodies are
 checked against ``openapi.yaml``; bad input is a JSON 400/404/409 saying
-why, never a 500.
+why, never a 500 (chapter 4's check: ``chapter04/contract.py``).
 """
 
-import math
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, abort, current_app, request, url_for
-from jsonschema.exceptions import best_match
+from flask import Blueprint, abort, request, url_for
 from sqlalchemy import extract, func, select
 from sqlalchemy.exc import IntegrityError
 
+from chapter04.contract import as_columns
 from chapter04.dataservice.views import (
     INT64,
-    NUMBER,
     RUN_FIELDS,
+    checked,
     get_or_404,
     run_json,
     user_json,
@@ -35,49 +34,6 @@ api = Blueprint("runnerly", __name__)
 NO_SUCH_USER = "No such user."
 # The largest age a sync query takes (a 32-bit integer of seconds: 68 years).
 MAX_AGE = 2147483647
-
-
-def checked(schema: str) -> dict:
-    """The JSON body, valid for ``#/components/schemas/<schema>``; else 400."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400, "The body must be a JSON object.")
-    validators = current_app.extensions["body_validators"]
-    errors = list(validators[schema].iter_errors(data))
-    # A run with a bad field also has "unevaluated" fields (the allOf that
-    # failed evaluated none): the bad field is the one to report.
-    error = best_match(
-        [e for e in errors if e.validator != "unevaluatedProperties"] or errors
-    )
-    if error is not None:
-        abort(400, f"{error.json_path}: {describe(error)}"[:300])
-    return data
-
-
-# jsonschema's messages quote the value sent, however big: these do not.
-RULES = {
-    "type": "must be of type {}",
-    "enum": "must be one of {}",
-    "minimum": "must be at least {}",
-    "maximum": "must be at most {}",
-    "minLength": "must be at least {} characters long",
-    "maxLength": "must be at most {} characters long",
-    "maxItems": "must have at most {} items",
-    "pattern": "must match {}",
-}
-
-
-def describe(error) -> str:
-    """``$.runs[3].distance: must be of type number``, as the spec says it."""
-    rule = RULES.get(error.validator)
-    if rule is None:
-        return error.message  # required, additional properties: names only
-    value = error.validator_value
-    return rule.format(
-        " or ".join(value)
-        if error.validator == "type" and isinstance(value, list)
-        else value
-    )
 
 
 # Chapter 4's GET /users and GET /users/{id}/runs, with query parameters.
@@ -227,17 +183,7 @@ def put_strava_token(user_id: int):
 
 def run_fields(run: dict, index: int) -> dict:
     """A run of the body as the columns take it (the schema checked it)."""
-    fields = {}
-    for name, (types, _required) in RUN_FIELDS.items():
-        value = run.get(name)
-        if value is None:
-            continue  # absent and null are the same: the column's default
-        # JSON has one kind of number: 3.0 is an integer, 3 a number.
-        fields[name] = int(value) if types is int else value
-        if types == NUMBER:
-            fields[name] = float(value)
-            if not math.isfinite(fields[name]):  # NaN passes every bound
-                abort(400, f"$.runs[{index}].{name}: must be a finite number")
+    fields = as_columns(run, RUN_FIELDS)
     try:
         fields["start_date"] = parse_date(run["start_date"])
     except ValueError:
