@@ -122,13 +122,15 @@ def lua_waf(upstream: str, limits: Limits) -> tuple[str, str]:
 lua_package_path "{WAF}/?.lua;;";
 lua_shared_dict waf_limits 10m;
 init_by_lua_block {{ require("runnerly_waf").setup{{{setup}}} }}"""
+    # The log phase runs in the location that ends the request: one that
+    # error_page sent it to as well, so leave() is set for the whole server.
+    leave = 'log_by_lua_block { require("runnerly_waf").leave() }'
     server = proxy(
         'access_by_lua_block { require("runnerly_waf").access() }\n'
-        'log_by_lua_block { require("runnerly_waf").leave() }\n'
         # A chunked body over client_max_body_size: nginx's 413, in JSON.
         "error_page 413 = @too_large;",
     )
-    return http, server + "\n" + TOO_LARGE
+    return http, f"{leave}\n{server}\n{TOO_LARGE}"
 
 
 def nginx_limits(upstream: str, limits: Limits) -> tuple[str, str]:
@@ -151,13 +153,38 @@ error_page 429 = @too_many;""",
     return http, server + "\n" + too_many(limits)
 
 
+# The CRS's rules for software Runnerly does not run, by rule id: attacks on
+# PHP, Node.js and Java, what PHP, Java and IIS leak in their answers, and
+# the exclusions of six web applications. Each rule costs every request its
+# evaluation, whatever it finds: the README has the figures.
+OTHER_SOFTWARE = (
+    "933000-933999",  # PHP injection
+    "934000-934999",  # Node.js injection
+    "944000-944999",  # Java injection
+    "952000-952999",  # Java errors in answers
+    "953000-953999",  # PHP errors in answers
+    "954000-954999",  # IIS errors in answers
+    "9001000-9006999",  # exclusions for Drupal, WordPress, Nextcloud...
+)
+# Rules for what this set-up does not use, evaluated all the same.
+NOT_SET_UP = (
+    "910000-910999",  # IP reputation: needs a GeoIP database or block lists
+    "912000-912999",  # DoS protection: off unless set up (nginx limits do it)
+    "980000-980999",  # correlation: a summary line in the log, once answered
+)
+
+
 def modsecurity(
-    upstream: str, limits: Limits | None = None, paranoia: int = 2
+    upstream: str,
+    limits: Limits | None = None,
+    paranoia: int = 2,
+    without: tuple[str, ...] = (),
 ) -> tuple[str, str]:
     """``paranoia``: the Core Rule Set's paranoia level. 2, not the CRS's
     default 1: level 2 adds rules (template injection, shell backticks)
     that refuse none of Runnerly's own requests; the README has the
-    figures."""
+    figures. ``without``: rule ids (``"933000-933999"``) turned off, such
+    as :data:`OTHER_SOFTWARE` and :data:`NOT_SET_UP`."""
     # Before the rules: the CRS reads the level when it starts (rule 901120).
     level = (
         f'SecAction "id:900000,phase:1,nolog,pass,t:none,'
@@ -167,6 +194,8 @@ def modsecurity(
         f"{service(upstream)}\nmodsecurity on;\nmodsecurity_rules '{level}';\n"
         f"modsecurity_rules_file {WAF / 'modsecurity.conf'};"
     )
+    if without:
+        http += f"\nmodsecurity_rules 'SecRuleRemoveById {' '.join(without)}';"
     refusals = "error_page 403 = @blocked;\nerror_page 400 = @unreadable;\n"
     refusals += "error_page 413 = @too_large;"
     return http, proxy(refusals) + "\n" + BLOCKED + "\n" + TOO_LARGE
@@ -202,10 +231,13 @@ http {{
 """
 
 
-def nginx_conf(setup: str, upstream: str, port: int, workdir: str, limits=Limits()):
-    """A whole nginx.conf: one process in the foreground, files in ``workdir``."""
+def nginx_conf(
+    setup: str, upstream: str, port: int, workdir: str, limits=Limits(), **options
+):
+    """A whole nginx.conf: one process in the foreground, files in ``workdir``
+    (``options``: for the set-up, e.g. ``paranoia=1`` for ModSecurity)."""
     make, modules = SETUPS[setup]
-    http, server = make(upstream, limits)
+    http, server = make(upstream, limits, **options)
     return NGINX_CONF.format(
         workdir=workdir,
         modules="\n".join(f"load_module {MODULES / name};" for name in modules),

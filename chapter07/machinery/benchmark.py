@@ -1,24 +1,35 @@
 """*ours:* the benchmark of chapter 7's "Web application firewall".
 
-Requests per second through plain nginx, our Lua WAF, ModSecurity with the
-OWASP Core Rule Set, and refusals per second of three rate limiters at the
-same limit: the Lua module, nginx's ``limit_req``, and Flask-Limiter in the
-data service. One run, side by side, on this machine:
+What each way of putting nginx in front of a service costs, in one run on
+this machine: requests per second through plain nginx, our Lua WAF, nginx's
+own limits and ModSecurity with the OWASP Core Rule Set (at paranoia level
+2, as Runnerly runs it, at level 1, and at level 2 without the rules for
+software Runnerly does not run), then refusals per second of three rate
+limiters at the same limit: the Lua module, nginx's ``limit_req``, and
+Flask-Limiter in the data service. The data service alone is a line of its
+own, for scale.
 
-    python -m chapter07.machinery.benchmark          # 3 rounds of 3 s a setup
+    python -m chapter07.machinery.benchmark [--rounds 7] [--slice 1.0]
     SMOKE_TEST=1 python -m chapter07.machinery.benchmark   # a short run
 
 Behind nginx is a stand-in that answers ``[]`` at once (nginx itself), so
-the figures are the WAF's, not Flask's; the data service alone is a line of
-its own, for scale. The client pipelines requests on a few keep-alive
-connections, so that Python, on the client side, is not what is measured.
+the figures are the set-up's, not Flask's. The client pipelines requests on
+a few keep-alive connections, so that Python, on the client side, is not
+what is measured. Every set-up gets a slice of load in every round, each
+round starting one set-up further on (the kit's ``interleaved``); a figure
+is the median of the rounds, with their spread, and a ratio is taken within
+each round, between slices measured seconds apart. Beside requests per
+second, the CPU time of the process measured (the nginx in front, or the
+Python service) per answer: the set-up's own cost, which the rest of the
+machine's work disturbs far less than a rate.
 
     >>> statuses(b"HTTP/1.1 200 OK\\r\\n\\r\\n[]HTTP/1.1 429 Too Many\\r\\n\\r\\n")
     Counter({200: 1, 429: 1})
-    >>> Result("x", Counter({200: 30, 429: 10}), 2.0).per_second(429)
+    >>> Slice(Counter({200: 30, 429: 10}), 2.0, 0.004).per_second(429)
     5.0
 """
 
+import argparse
 import os
 import re
 import shutil
@@ -29,12 +40,23 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..waf_nginx import NGINX_CONF, Limits, nginx_conf
+from chapter01.machinery.kit import (
+    free_port,
+    interleaved,
+    machine,
+    median,
+    process_cpu_seconds,
+    spread,
+    table,
+)
+
+from ..waf_nginx import NGINX_CONF, NOT_SET_UP, OTHER_SOFTWARE, Limits, nginx_conf
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUEST = (
@@ -52,9 +74,11 @@ OPEN = Limits(per_minute=10**9, burst=10**6, concurrency=1000)
 # One a minute and no burst: a flood is refused, all but its first request.
 CLOSED = Limits(per_minute=1, burst=0, concurrency=1000)
 
-# Requests sent at once on a connection: nginx answers them in turn; Python
-# (Werkzeug's server) answers one and closes the connection.
-DEPTH = defaultdict(lambda: 16, {"data service alone": 1, "Flask-Limiter": 1})
+ROUNDS, SLICE = 7, 1.0
+SMOKE_ROUNDS, SMOKE_SLICE = 1, 0.3
+# Not counted: the first requests pay for what a process does once.
+WARM_UP = 0.3
+TARGET_COST, TARGET_RATIO = 0.10, 5.0
 
 STAND_IN = """\
 location / {
@@ -66,20 +90,6 @@ location / {
 def statuses(data: bytes) -> Counter:
     """The status codes of the responses in ``data``."""
     return Counter(int(code) for code in STATUS.findall(data))
-
-
-@dataclass
-class Result:
-    name: str
-    answers: Counter  # status -> count
-    seconds: float
-
-    def per_second(self, status: int) -> float:
-        return self.answers[status] / self.seconds
-
-    def rate(self) -> float:
-        """Answers of any status, per second."""
-        return sum(self.answers.values()) / self.seconds
 
 
 def pipeline(port: int, depth: int, deadline: float, answers: Counter) -> None:
@@ -139,10 +149,55 @@ def load(port: int, seconds: float, connections: int = 4, depth: int = 16):
     return sum(counters, Counter()), time.monotonic() - start
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@dataclass
+class Server:
+    """A process serving on ``port``: its ``pid`` is the one whose CPU time
+    counts (nginx runs as one process here, ``master_process off``)."""
+
+    port: int
+    pid: int
+    # Requests sent at once on a connection: nginx answers them in turn;
+    # Python (Werkzeug's server) answers one and closes the connection.
+    depth: int = 16
+
+
+@dataclass
+class Slice:
+    """One slice of load: the answers by status, how long, the CPU seconds
+    the server spent (None where /proc is not there to tell)."""
+
+    answers: Counter
+    seconds: float
+    cpu: float | None
+
+    def per_second(self, status: int) -> float:
+        return self.answers[status] / self.seconds
+
+    def refused_per_second(self) -> float:
+        refused = sum(n for status, n in self.answers.items() if status != 200)
+        return refused / self.seconds
+
+    def cpu_us(self) -> float:
+        """The server's CPU microseconds per answer (NaN if unknown)."""
+        total = sum(self.answers.values())
+        if self.cpu is None or not total:
+            return float("nan")
+        return self.cpu / total * 1e6
+
+
+@dataclass
+class Result:
+    name: str
+    slices: list[Slice] = field(default_factory=list)  # one a round, in order
+
+    def passed(self) -> list[float]:
+        return [s.per_second(200) for s in self.slices]
+
+    def refused(self) -> list[float]:
+        return [s.refused_per_second() for s in self.slices]
+
+    def cpu_us(self) -> list[float]:
+        return [s.cpu_us() for s in self.slices]
 
 
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
@@ -159,7 +214,7 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
 
 
 @contextmanager
-def running(command: list[str], port: int, env: dict | None = None):
+def running(command: list[str], port: int, env: dict | None = None, depth=16):
     process = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -170,7 +225,7 @@ def running(command: list[str], port: int, env: dict | None = None):
     )
     try:
         wait_for_port(port, process)
-        yield port
+        yield Server(port, process.pid, depth)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -178,7 +233,7 @@ def running(command: list[str], port: int, env: dict | None = None):
 
 
 @contextmanager
-def nginx(setup: str, upstream: str, limits: Limits):
+def nginx(setup: str, upstream: str, limits: Limits, **options):
     """nginx set up by :func:`.waf_nginx.nginx_conf` (or the stand-in)."""
     binary = shutil.which("nginx", path=os.environ["PATH"] + ":/usr/sbin:/sbin")
     if binary is None:
@@ -190,106 +245,201 @@ def nginx(setup: str, upstream: str, limits: Limits):
                 workdir=workdir, modules="", http="", server=STAND_IN, port=port
             )
         else:
-            conf = nginx_conf(setup, upstream, port, workdir, limits)
+            conf = nginx_conf(setup, upstream, port, workdir, limits, **options)
         path = Path(workdir) / "nginx.conf"
         path.write_text(conf)
-        with running([binary, "-p", workdir, "-c", str(path)], port):
-            yield port
+        with running([binary, "-p", workdir, "-c", str(path)], port) as server:
+            yield server
 
 
 def python_service(module: str, env: dict | None = None):
-    return running([sys.executable, "-m", module], free_port(), env)
+    return running([sys.executable, "-m", module], free_port(), env, depth=1)
+
+
+LEVEL_2 = "ModSecurity, level 2"
+LEVEL_1 = "ModSecurity, level 1"
+TRIMMED = "ModSecurity, trimmed"
+
+
+def servers(stack: ExitStack) -> dict[str, Server]:
+    """Every set-up, started at once, by name, in the table's order."""
+    limit = {"FLASK_RATELIMIT_DEFAULT": f"{CLOSED.per_minute} per minute"}
+    stand_in = stack.enter_context(nginx("stand-in", "", OPEN))
+    upstream = f"http://127.0.0.1:{stand_in.port}"
+
+    def start(setup, limits=OPEN, **options):
+        return stack.enter_context(nginx(setup, upstream, limits, **options))
+
+    return {
+        "stand-in, direct": stand_in,
+        "plain nginx": start("plain"),
+        "Lua WAF": start("lua"),
+        "nginx limits": start("limits"),
+        LEVEL_2: start("modsecurity"),
+        LEVEL_1: start("modsecurity", paranoia=1),
+        TRIMMED: start("modsecurity", without=OTHER_SOFTWARE + NOT_SET_UP),
+        "Lua limiter": start("lua", CLOSED),
+        "nginx limit_req": start("limits", CLOSED),
+        "data service alone": stack.enter_context(
+            python_service("chapter04.dataservice")
+        ),
+        "Flask-Limiter": stack.enter_context(
+            python_service("chapter07.waf_flask_limiter", limit)
+        ),
+    }
+
+
+def measure(server: Server, seconds: float) -> Slice:
+    before = process_cpu_seconds(server.pid)
+    answers, took = load(server.port, seconds, depth=server.depth)
+    after = process_cpu_seconds(server.pid)
+    cpu = None if before is None or after is None else after - before
+    return Slice(answers, took, cpu)
 
 
 def run(seconds: float, rounds: int) -> list[Result]:
-    """Every setup at once, measured in turn, ``rounds`` times: each keeps its
-    best round, so a moment of another process's load on the machine does
-    not decide."""
-    limit = {"FLASK_RATELIMIT_DEFAULT": f"{CLOSED.per_minute} per minute"}
+    """Every set-up at once, each measured once a round, in rotating order."""
     with ExitStack() as stack:
-        stand_in = stack.enter_context(nginx("stand-in", "", OPEN))
-        upstream = f"http://127.0.0.1:{stand_in}"
-        ports = {
-            "stand-in, direct": stand_in,
-            "plain nginx": stack.enter_context(nginx("plain", upstream, OPEN)),
-            "Lua WAF": stack.enter_context(nginx("lua", upstream, OPEN)),
-            "ModSecurity + CRS": stack.enter_context(
-                nginx("modsecurity", upstream, OPEN)
-            ),
-            "Lua limiter": stack.enter_context(nginx("lua", upstream, CLOSED)),
-            "nginx limit_req": stack.enter_context(nginx("limits", upstream, CLOSED)),
-            "data service alone": stack.enter_context(
-                python_service("chapter04.dataservice")
-            ),
-            "Flask-Limiter": stack.enter_context(
-                python_service("chapter07.waf_flask_limiter", limit)
-            ),
-        }
-        best: dict[str, Result] = {}
-        for name, port in ports.items():
-            load(port, min(seconds, 0.5), depth=DEPTH[name])  # warm up
-        for _ in range(rounds):
-            for name, port in ports.items():
-                result = Result(name, *load(port, seconds, depth=DEPTH[name]))
-                print(f"  {name}: {result.rate():,.0f} requests/s", flush=True)
-                if name not in best or result.rate() > best[name].rate():
-                    best[name] = result
-    return list(best.values())
+        by_name = servers(stack)
+        for server in by_name.values():
+            load(server.port, min(seconds, WARM_UP), depth=server.depth)
+        results = {name: Result(name) for name in by_name}
+        for done, (number, name) in enumerate(interleaved(list(by_name), rounds), 1):
+            results[name].slices.append(measure(by_name[name], seconds))
+            if done % len(by_name) == 0:
+                print(f"round {number + 1}/{rounds} done", flush=True)
+    return list(results.values())
 
 
-def table(results: list[Result]) -> str:
-    lines = [
-        f"| {'setup':<20} | {'passed/s':>9} | {'refused/s':>9} |",
-        f"|{'-' * 22}|{'-' * 10}:|{'-' * 10}:|",
-    ]
-    for result in results:
-        refused = sum(n for status, n in result.answers.items() if status != 200)
-        lines.append(
-            f"| {result.name:<20} | {result.per_second(200):>9,.0f} "
-            f"| {refused / result.seconds:>9,.0f} |"
-        )
-    return "\n".join(lines)
+HEADER = ("set-up", "passed/s", "refused/s", "spread", "CPU µs/answer", "spread")
 
 
-def targets(results: list[Result]) -> list[str]:
-    """The two targets, and whether this run met them.
+def rows(results: list[Result]) -> list[tuple[str, ...]]:
+    """The table's rows: medians over the rounds, and the spread of the one
+    that matters (passed, or refused for a limiter that refuses).
 
-    >>> r = [Result("plain nginx", Counter({200: 100}), 1),
-    ...      Result("Lua WAF", Counter({200: 95}), 1),
-    ...      Result("Lua limiter", Counter({429: 600}), 1),
-    ...      Result("nginx limit_req", Counter({429: 400}), 1),
-    ...      Result("Flask-Limiter", Counter({429: 100}), 1)]
-    >>> print("\\n".join(targets(r)))
-    Lua WAF costs 5.0% against plain nginx (target: at most 10%): met
-    Lua limiter refuses 6.0x as fast as Flask-Limiter (target: 5x): met
-    nginx limit_req refuses 4.0x as fast as Flask-Limiter (target: 5x): missed
+    >>> r = Result("x", [Slice(Counter({200: 90}), 1.0, 0.0009),
+    ...                  Slice(Counter({200: 110}), 1.0, 0.0011)])
+    >>> rows([r])
+    [('x', '100', '0', '±10%', '10.0', '±0%')]
     """
-    by_name = {result.name: result for result in results}
-    plain = by_name["plain nginx"].per_second(200)
-    cost = 1 - by_name["Lua WAF"].per_second(200) / plain
-    lines = [
-        f"Lua WAF costs {cost:.1%} against plain nginx (target: at most 10%): "
-        f"{'met' if cost <= 0.10 else 'missed'}"
-    ]
-    python = by_name["Flask-Limiter"].per_second(429)
-    for name in ("Lua limiter", "nginx limit_req"):
-        ratio = by_name[name].per_second(429) / python
+    lines = []
+    for result in results:
+        passed, refused = median(result.passed()), median(result.refused())
+        rates = result.passed() if passed >= refused else result.refused()
+        cpu = median(result.cpu_us())
         lines.append(
-            f"{name} refuses {ratio:.1f}x as fast as Flask-Limiter (target: 5x): "
-            f"{'met' if ratio >= 5 else 'missed'}"
+            (
+                result.name,
+                f"{passed:,.0f}",
+                f"{refused:,.0f}",
+                spread(rates),
+                "n/a" if cpu != cpu else f"{cpu:,.1f}",
+                spread(result.cpu_us()),
+            )
         )
     return lines
 
 
-def main() -> None:
-    smoke = os.environ.get("SMOKE_TEST") == "1"
-    seconds, rounds = (0.5, 1) if smoke else (3.0, 3)
-    print(
-        f"{rounds} round(s) of {seconds} s a setup, the best kept; "
-        f"{os.cpu_count()} CPUs, the client's included:"
+def verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
+def targets(results: list[Result]) -> list[str]:
+    """The targets, each with whether this run met it.
+
+    >>> def r(name, *slices):
+    ...     return Result(name, [Slice(Counter(s), 1.0, None) for s in slices])
+    >>> runs = [r("plain nginx", {200: 100}, {200: 90}),
+    ...         r("Lua WAF", {200: 95}, {200: 80}),
+    ...         r("Lua limiter", {429: 600}, {429: 600}),
+    ...         r("nginx limit_req", {429: 400}, {429: 400}),
+    ...         r("Flask-Limiter", {429: 100}, {429: 100})]
+    >>> print("\\n".join(targets(runs)))
+    Lua WAF costs 8.1% of plain nginx's requests/s (±3%; target: at most 10%): met
+    Lua limiter refuses 6.0x as fast as Flask-Limiter (target: at least 5x): met
+    nginx limit_req refuses 4.0x as fast as Flask-Limiter (target: at least 5x): MISSED
+    """
+    by_name = {result.name: result for result in results}
+    # Round by round: the two slices of a round were measured seconds apart.
+    costs = [
+        1 - waf / plain
+        for waf, plain in zip(
+            by_name["Lua WAF"].passed(), by_name["plain nginx"].passed(), strict=True
+        )
+        if plain
+    ]
+    cost = median(costs)
+    lines = [
+        f"Lua WAF costs {cost:.1%} of plain nginx's requests/s "
+        f"({spread([1 - c for c in costs])}; target: at most {TARGET_COST:.0%}): "
+        f"{verdict(cost <= TARGET_COST)}"
+    ]
+    python = median(by_name["Flask-Limiter"].refused())
+    for name in ("Lua limiter", "nginx limit_req"):
+        ratio = median(by_name[name].refused()) / python
+        lines.append(
+            f"{name} refuses {ratio:.1f}x as fast as Flask-Limiter "
+            f"(target: at least {TARGET_RATIO:g}x): {verdict(ratio >= TARGET_RATIO)}"
+        )
+    return lines
+
+
+def costs(results: list[Result]) -> Iterator[str]:
+    """What each set-up adds to plain nginx's CPU time per request, beside
+    what a request costs the data service itself.
+
+    >>> def r(name, cpu):
+    ...     return Result(name, [Slice(Counter({200: 1000}), 1.0, cpu)])
+    >>> runs = [r("plain nginx", 0.02), r("Lua WAF", 0.022), r(LEVEL_2, 0.52),
+    ...         r("data service alone", 1.2)]
+    >>> print("\\n".join(costs(runs)))
+    Lua WAF: +2.0 µs of nginx CPU a request, over plain nginx's 20.0 µs (+10%)
+    ModSecurity, level 2: +0.50 ms of CPU a request; the data service's own: 1.20 ms
+    """
+    by_name = {result.name: median(result.cpu_us()) for result in results}
+    plain = by_name["plain nginx"]
+    if plain != plain:
+        return
+    for name in ("Lua WAF", "nginx limits"):
+        if name in by_name:
+            extra = by_name[name] - plain
+            yield (
+                f"{name}: {extra:+.1f} µs of nginx CPU a request, over plain "
+                f"nginx's {plain:.1f} µs ({extra / plain:+.0%})"
+            )
+    service = by_name["data service alone"] / 1000
+    for name in (LEVEL_2, LEVEL_1, TRIMMED):
+        if name in by_name:
+            extra = (by_name[name] - plain) / 1000
+            yield (
+                f"{name}: {extra:+.2f} ms of CPU a request; "
+                f"the data service's own: {service:.2f} ms"
+            )
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m chapter07.machinery.benchmark",
+        description="What nginx, the Lua WAF, nginx's limits and ModSecurity cost.",
     )
-    results = run(seconds, rounds)
-    print(table(results))
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument(
+        "--slice", type=float, default=SLICE, help="seconds of load a set-up a round"
+    )
+    args = parser.parse_args(argv)
+    if os.environ.get("SMOKE_TEST") == "1":
+        args.rounds, args.slice = SMOKE_ROUNDS, SMOKE_SLICE
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    print(f"# {machine()}, the client's included")
+    print(f"# {args.rounds} rounds of {args.slice:g} s a set-up; medians", flush=True)
+    results = run(args.slice, args.rounds)
+    print(table(HEADER, rows(results)))
+    print("\n".join(costs(results)))
     print("\n".join(targets(results)))
 
 

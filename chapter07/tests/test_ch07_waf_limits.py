@@ -11,7 +11,10 @@ import pytest
 import requests
 from flask import Flask
 
+from chapter07 import waf_nginx
 from chapter07.waf_nginx import Limits
+from testkit.ports import free_port
+from testkit.services import nginx_server
 
 SETUPS = ["lua", "limits"]  # the Lua module, nginx's own directives
 
@@ -127,6 +130,31 @@ def test_requests_in_flight_are_limited(setup, waf, live_server):
     assert requests.get(f"{proxy.url}/users", timeout=10).status_code == 200
 
 
+def test_a_request_ended_by_error_page_gives_its_place_back(tmp_path):
+    # A service that is down: nginx's 502 goes, by error_page, to a location
+    # of its own, where the request ends. Its place in flight must be given
+    # back there too, or, `concurrency` failures later, the address would be
+    # refused for good (the count has no expiry): ngx.ctx, emptied by the
+    # redirect, and leave() set in `location /` only, each lost it.
+    upstream = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    http, server = waf_nginx.lua_waf(upstream, Limits(concurrency=2))
+    # In `location /`: an error_page there replaces those it would inherit.
+    server = server.replace(
+        "error_page 413", "error_page 502 = @down;\n    error_page 413"
+    )
+    down = """\
+location @down {
+    default_type application/json;
+    return 503 '{"status": 503, "message": "Service unavailable."}';
+}"""
+    proxy = nginx_server(tmp_path, f"{server}\n{down}", http=http, lua=True).start()
+    try:
+        answers = [get_from("127.0.0.1", proxy.port, "/users") for _ in range(5)]
+    finally:
+        proxy.stop()
+    assert answers == [503] * 5
+
+
 # Other features: rules in Lua, answered in JSON before the service is asked.
 
 
@@ -230,7 +258,8 @@ def test_a_plain_path_passes_on(lua_waf, path):
     assert raw_get(lua_waf, path)[0] in (200, 404)
 
 
-@pytest.mark.parametrize("path", ["/admin", "/usersx", "/", "/.env"])
+# "/users%0A": "/users" and a newline, which a "$" in a pattern would pass.
+@pytest.mark.parametrize("path", ["/admin", "/usersx", "/", "/.env", "/users%0A"])
 def test_a_path_not_allowed_is_refused(lua_waf, path):
     answer = requests.get(f"{lua_waf.url}{path}", timeout=10)
     assert answer.status_code == 404

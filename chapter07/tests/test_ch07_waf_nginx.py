@@ -4,20 +4,40 @@ import subprocess
 
 import pytest
 
-from chapter07.waf_nginx import SETUPS, Limits, lua_waf, nginx_conf, nginx_limits
+from chapter07.waf_nginx import (
+    NOT_SET_UP,
+    OTHER_SOFTWARE,
+    SETUPS,
+    Limits,
+    lua_waf,
+    modsecurity,
+    nginx_conf,
+    nginx_limits,
+)
 from testkit.services import NGINX_MODULES, find_binary, missing
 
+# Each set-up, and ModSecurity as the benchmark also runs it.
+VARIANTS = {
+    **{setup: (setup, {}) for setup in SETUPS},
+    "modsecurity, level 1": ("modsecurity", {"paranoia": 1}),
+    "modsecurity, trimmed": ("modsecurity", {"without": OTHER_SOFTWARE + NOT_SET_UP}),
+}
 
-@pytest.mark.parametrize("setup", SETUPS)
-def test_nginx_accepts_the_whole_configuration(setup, tmp_path):
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_nginx_accepts_the_whole_configuration(variant, tmp_path):
     # What `python -m chapter07.waf_nginx` runs: checked with `nginx -t`,
     # which reads it (modules and rules included) and starts nothing.
+    setup, options = VARIANTS[variant]
     nginx = find_binary("nginx", "sudo apt-get install nginx")
     for module in SETUPS[setup][1]:
         if not (NGINX_MODULES / module).exists():
             missing(f"nginx module {module} not found")
     conf = tmp_path / "nginx.conf"
-    conf.write_text(nginx_conf(setup, "http://127.0.0.1:5073", 5074, str(tmp_path)))
+    upstream = "http://127.0.0.1:5073"
+    conf.write_text(
+        nginx_conf(setup, upstream, 5074, str(tmp_path), Limits(), **options)
+    )
     checked = subprocess.run(
         [nginx, "-t", "-p", str(tmp_path), "-c", str(conf)],
         capture_output=True,
@@ -44,3 +64,9 @@ def test_nginx_refuses_burst_0_so_none_is_written():
     _, server = nginx_limits("http://127.0.0.1:5073", Limits(per_minute=1, burst=0))
     assert "limit_req zone=per_address;" in server
     assert "add_header Retry-After 60 always;" in server
+
+
+def test_rules_are_turned_off_by_id_after_the_rule_set():
+    http, _ = modsecurity("http://127.0.0.1:5073", without=("933000-933999",))
+    assert http.endswith("modsecurity_rules 'SecRuleRemoveById 933000-933999';")
+    assert "SecRuleRemoveById" not in modsecurity("http://127.0.0.1:5073")[0]
