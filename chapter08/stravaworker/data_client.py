@@ -53,6 +53,12 @@ class DataService:
         """``{"created": n, "existing": m}``; the same runs twice add nothing."""
         return self._call("POST", f"/users/{user_id}/runs/import", json={"runs": runs})
 
+    def run_count(self, user_id: int) -> int:
+        """How many runs the data service holds for the runner (the sum of
+        their month totals: one row a month, not one a run)."""
+        months = self._call("GET", f"/users/{user_id}/months")
+        return sum(month["runs"] for month in months)
+
     def sync(self, user_id: int) -> dict:
         """The runner's sync state: ``{"state", "imported", "message", ...}``."""
         return self._call("GET", f"/users/{user_id}/sync")

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import requests
 
-from chapter04.monolith.background import EXPIRY_MARGIN
 from chapter04.monolith.strava_client import (
+    EXPIRY_MARGIN,
     StravaClient,
     StravaError,
     StravaRateLimited,
@@ -73,18 +73,12 @@ class StravaUnavailable(Exception):
 
 @dataclass
 class Progress:
-    """What this sync stored so far, over all its attempts (a retry or a
-    resumed sync carries ``created`` over), and what this pass posted."""
+    """How far the current pass through the activities is: the runs it
+    posted. What a sync imported is not added up from the import's answers
+    (an answer can be lost while its runs were stored): the task counts it
+    from the data service (see tasks.run_sync)."""
 
-    created: int = 0
     posted: int = 0  # runs posted by the current pass through the activities
-
-    @property
-    def existing(self) -> int:
-        """Runs stored before this sync began. A pass posts every run again,
-        those an earlier attempt of this sync stored too: they come back as
-        "existing" but were new to this sync, and are not counted twice."""
-        return max(self.posted - self.created, 0)
 
 
 # Called with the progress after each page: the worker's heartbeat.
@@ -212,8 +206,7 @@ def post(
 ) -> list[dict]:
     """Import ``runs`` (if any); the next, empty batch."""
     if runs:
-        answer = data.import_runs(user_id, runs)
-        progress.created += answer["created"]
+        data.import_runs(user_id, runs)
         progress.posted += len(runs)
     return []
 

@@ -17,7 +17,10 @@ When to try again, and when not:
 - the data service or Strava unreachable, or a 5xx from the data service:
   retry with a doubling delay, ``WORKER_MAX_RETRIES`` times at most. Runs
   posted before the failure come back as "existing" on the retry, since the
-  import is idempotent on the Strava id: none is lost, none doubles;
+  import is idempotent on the Strava id: none is lost, none doubles. So are
+  runs whose import timed out but was stored all the same: what a sync
+  imported is counted from the data service (its runs now, less those it
+  had when the sync began), never from the answers;
 - anything else (a broken Strava answer, a revoked token, a 4xx from the
   data service): the sync fails with a message, once.
 
@@ -37,7 +40,8 @@ syncs resumable whatever the broker:
   queues each again, marked "queued" first so it is queued once;
 - idempotency makes resuming safe: the import skips the runs stored already.
   A sync that starts over an interrupted one (resumed, or redelivered by the
-  broker) counts what that one imported, so its final count is this sync's.
+  broker) counts what that one imported (its last heartbeat's count), so
+  its final count is this sync's.
 
     >>> app = create_celery(Settings(sync_every=600, stale_after=60))
     >>> sorted(name for name in app.tasks if name.startswith("runnerly."))
@@ -56,8 +60,11 @@ from celery import Celery
 from celery.signals import worker_ready
 from kombu.exceptions import OperationalError
 
-from chapter04.monolith.background import retry_countdown
-from chapter04.monolith.strava_client import StravaClient, StravaRateLimited
+from chapter04.monolith.strava_client import (
+    StravaClient,
+    StravaRateLimited,
+    retry_countdown,
+)
 from chapter07.token_client import TokenAuth
 
 from .broker import broker_settings
@@ -156,8 +163,10 @@ def register_tasks(app: WorkerApp) -> None:
     @app.task(
         bind=True, name=SYNC_USER, max_retries=app.settings.max_retries, shared=False
     )
-    def sync_user(self, user_id: int, created: int = 0, resumed: bool = False) -> dict:
-        return run_sync(self, user_id, created, resumed)
+    def sync_user(
+        self, user_id: int, before: int | None = None, resumed: bool = False
+    ) -> dict:
+        return run_sync(self, user_id, before, resumed)
 
     @app.task(name=SYNC_ALL, shared=False)
     def sync_all() -> list[int]:
@@ -203,12 +212,28 @@ def resume_when_ready(sender, **_) -> None:
         app.tasks[RESUME_STALE].delay()
 
 
-def run_sync(task, user_id: int, created: int, resumed: bool = False) -> dict:
-    """sync_user's body: the sync, and what to do when it cannot finish."""
+def run_sync(
+    task, user_id: int, before: int | None = None, resumed: bool = False
+) -> dict:
+    """sync_user's body: the sync, and what to do when it cannot finish.
+
+    ``before``: the runner's runs when this sync began (its retries carry it
+    on). What the sync imported is how many more the data service holds now,
+    not the sum of the import's answers: an import whose answer never came
+    (a timeout, the service stopped or slow) may have stored its runs all
+    the same, and the retry, finding them there, would call them old.
+    """
     app: WorkerApp = task.app
     data = app.data
     retries = task.request.retries
-    progress = Progress(created=created)
+    progress = Progress()
+    imported = 0  # as last counted
+
+    def counted() -> int:
+        nonlocal imported
+        imported = max(data.run_count(user_id) - before, 0)
+        return imported
+
     try:
         sync = data.sync(user_id)
         resuming = sync["state"] == "queued" and sync["message"] == RESUMING
@@ -217,14 +242,15 @@ def run_sync(task, user_id: int, created: int, resumed: bool = False) -> dict:
             # dead worker's message to this worker, or the runner asked anew.
             logger.info("user %s: resumed already; nothing to do", user_id)
             return {"state": "skipped", "imported": 0}
-        if resuming or sync["state"] == "running":
-            # An attempt of this sync was interrupted: what it stored comes
-            # back as "existing", but was new to this sync (the heartbeat
-            # counted it), so the final count is honest.
-            progress.created = max(created, sync["imported"])
+        if before is None:
+            before = data.run_count(user_id)
+            if resuming or sync["state"] == "running":
+                # An attempt of this sync was interrupted (its worker died):
+                # what it stored, its heartbeat counted, was new to this sync.
+                before -= min(sync["imported"], before)
 
         def heartbeat(progress: Progress) -> None:
-            data.set_sync(user_id, "running", imported=progress.created)
+            data.set_sync(user_id, "running", imported=counted())
 
         heartbeat(progress)
         sync_runner(
@@ -236,42 +262,46 @@ def run_sync(task, user_id: int, created: int, resumed: bool = False) -> dict:
             progress,
             heartbeat,
         )
-        message = f"{progress.created} new run(s), {progress.existing} already there."
-        data.set_sync(user_id, "done", imported=progress.created, message=message)
+        counted()
+        existing = max(progress.posted - imported, 0)
+        message = f"{imported} new run(s), {existing} already there."
+        data.set_sync(user_id, "done", imported=imported, message=message)
     except StravaRateLimited as error:
         if retries >= task.max_retries:
-            return fail(data, user_id, progress, "Strava's rate limit: gave up.")
+            return fail(data, user_id, imported, "Strava's rate limit: gave up.")
         countdown = retry_countdown(error, retries, now())
         message = f"Strava's rate limit is reached: next try in {countdown} s."
         logger.warning("user %s: %s", user_id, message)
         try:
-            data.set_sync(user_id, "queued", imported=progress.created, message=message)
+            data.set_sync(user_id, "queued", imported=imported, message=message)
         except (DataServiceUnavailable, DataServiceError):
             pass  # the retry is what matters; the state catches up then
-        raise task.retry(
-            countdown=countdown, kwargs={"created": progress.created}
-        ) from error
+        raise task.retry(countdown=countdown, kwargs=carried(before)) from error
     except (DataServiceUnavailable, StravaUnavailable) as error:
         if retries >= task.max_retries:
-            return fail(data, user_id, progress, f"Gave up: {error}")
+            return fail(data, user_id, imported, f"Gave up: {error}")
         countdown = app.settings.retry_backoff * 2**retries
         logger.warning(
             "user %s: %s; retry %d in %.1f s", user_id, error, retries + 1, countdown
         )
-        raise task.retry(
-            countdown=countdown, kwargs={"created": progress.created}
-        ) from error
+        raise task.retry(countdown=countdown, kwargs=carried(before)) from error
     except (SyncFailed, DataServiceError) as error:
-        return fail(data, user_id, progress, str(error))
+        return fail(data, user_id, imported, str(error))
     logger.info("user %s: %s", user_id, message)
-    return {"state": "done", "imported": progress.created}
+    return {"state": "done", "imported": imported}
 
 
-def fail(data: DataService, user_id: int, progress: Progress, message: str) -> dict:
+def carried(before: int | None) -> dict:
+    """A retry's kwargs: the count the sync began with, once known (not
+    ``resumed``: the retry continues this sync, whatever the state says)."""
+    return {} if before is None else {"before": before}
+
+
+def fail(data: DataService, user_id: int, imported: int, message: str) -> dict:
     """Record the failure where the runner sees it; never raise again."""
     logger.error("user %s: sync failed: %s", user_id, message)
     try:
-        data.set_sync(user_id, "failed", imported=progress.created, message=message)
+        data.set_sync(user_id, "failed", imported=imported, message=message)
     except (DataServiceUnavailable, DataServiceError) as error:
         logger.error("user %s: could not record the failure: %s", user_id, error)
-    return {"state": "failed", "imported": progress.created, "message": message}
+    return {"state": "failed", "imported": imported, "message": message}

@@ -14,6 +14,7 @@
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,7 +34,9 @@ from chapter08.stravaworker import Settings, create_celery, tasks
 from fakestrava import create_app as create_strava
 from fakestrava.clock import ManualClock
 from testkit.fixtures import server_fixture
-from testkit.servers import LiveServer, ServerProcess, python_command
+from testkit.runnerly import dealer_settings
+from testkit.servers import LiveServer, ServerProcess, answer_in_process, python_command
+from testkit.waiting import wait_until
 
 __all__ = [
     "worker_celery",
@@ -88,6 +91,28 @@ class Hold:
     released: threading.Event = field(default_factory=threading.Event)
 
 
+def due(planned: list[Failure] | list[Hold]) -> Failure | Hold | None:
+    """The first of ``planned`` this request sets off, taken off the list;
+    each matching one lets its ``skip`` requests by first."""
+    for item in planned:
+        if request.method != item.method or not request.path.endswith(item.path_end):
+            continue
+        if item.skip:
+            item.skip -= 1
+            continue
+        planned.remove(item)
+        return item
+    return None
+
+
+def exactly(fields: set[str], what: str) -> dict:
+    """The request's JSON body, which must have these fields, no other."""
+    body = request.get_json()
+    if set(body) != fields:
+        abort(400, f"Wrong {what} fields.")
+    return body
+
+
 class StandIn:
     """The data service as far as the worker sees it (contract of chapter 08)."""
 
@@ -131,7 +156,9 @@ class StandIn:
         if scope not in self._claims()["scope"].split():
             abort(403, f"This request needs scope {scope}.")
 
-    def _user(self, user_id: int) -> None:
+    def _user(self, user_id: int, needs: str) -> None:
+        """A request about a user: it needs that scope, and the user."""
+        self._need(needs)
         if user_id not in self.tokens:
             abort(404, "No such user.")
 
@@ -141,25 +168,11 @@ class StandIn:
 
         @app.before_request
         def fail_on_demand():
-            for failure in self.failures:
-                if request.method != failure.method:
-                    continue
-                if not request.path.endswith(failure.path_end):
-                    continue
-                if failure.skip:
-                    failure.skip -= 1
-                    continue
-                self.failures.remove(failure)
+            failure = due(self.failures)
+            if failure is not None:
                 abort(failure.status, "Failing on purpose.")
-            for hold in self.holds:
-                if request.method != hold.method:
-                    continue
-                if not request.path.endswith(hold.path_end):
-                    continue
-                if hold.skip:
-                    hold.skip -= 1
-                    continue
-                self.holds.remove(hold)
+            hold = due(self.holds)
+            if hold is not None:
                 hold.arrived.set()
                 hold.released.wait(timeout=60)
                 abort(503, "Held, then dropped.")
@@ -176,26 +189,21 @@ class StandIn:
 
         @app.get("/users/<int:user_id>/strava-token")
         def get_token(user_id):
-            self._need("strava:tokens")
-            self._user(user_id)
+            self._user(user_id, needs="strava:tokens")
             if self.tokens[user_id] is None:
                 abort(404, "This user has no Strava token.")
             return self.tokens[user_id]
 
         @app.put("/users/<int:user_id>/strava-token")
         def put_token(user_id):
-            self._need("strava:tokens")
-            self._user(user_id)
-            body = request.get_json()
-            if set(body) != {"access_token", "refresh_token", "expires_at"}:
-                abort(400, "Wrong token fields.")
+            self._user(user_id, needs="strava:tokens")
+            body = exactly({"access_token", "refresh_token", "expires_at"}, "token")
             self.tokens[user_id] = body
             return body
 
         @app.post("/users/<int:user_id>/runs/import")
         def import_runs(user_id):
-            self._need("runs:write")
-            self._user(user_id)
+            self._user(user_id, needs="runs:write")
             runs = request.get_json()["runs"]
             if not 0 < len(runs) <= 200:
                 abort(400, "From 1 to 200 runs at a time.")
@@ -213,19 +221,24 @@ class StandIn:
                     created += 1
             return {"created": created, "existing": len(runs) - created}
 
+        @app.get("/users/<int:user_id>/months")
+        def months(user_id):
+            self._user(user_id, needs="users:read")
+            counts = Counter(run["start_date"][:7] for run in self.runs_of(user_id))
+            return [
+                {"year": int(month[:4]), "month": int(month[5:]), "runs": count}
+                for month, count in sorted(counts.items(), reverse=True)
+            ]
+
         @app.get("/users/<int:user_id>/sync")
         def get_sync(user_id):
-            self._need("users:read")
-            self._user(user_id)
+            self._user(user_id, needs="users:read")
             return self.sync[user_id]
 
         @app.put("/users/<int:user_id>/sync")
         def put_sync(user_id):
-            self._need("sync:write")
-            self._user(user_id)
-            body = request.get_json()
-            if set(body) != {"state", "imported", "message"}:
-                abort(400, "Wrong sync fields.")
+            self._user(user_id, needs="sync:write")
+            body = exactly({"state", "imported", "message"}, "sync")
             self.sync[user_id] = body
             self.updated[user_id] = time.time()
             self.states.append((user_id, body["state"]))
@@ -255,12 +268,15 @@ class StandIn:
 class WSGIRouter:
     """``requests`` to http://<host>/ answered by that host's Flask app.
 
-    ``down`` holds hosts whose next N requests get a connection error.
+    ``down`` holds hosts whose next N requests get a connection error;
+    ``late``, (method, path end) of requests answered too late: the app
+    runs them, the caller gets a timeout (each once).
     """
 
     def __init__(self, apps: dict[str, Flask]):
         self.clients = {host: app.test_client() for host, app in apps.items()}
         self.down: dict[str, int] = {}
+        self.late: list[tuple[str, str]] = []
         self.requests: list[tuple[str, str, str]] = []  # (host, method, path)
 
     def __call__(self, sent, context) -> bytes:
@@ -269,16 +285,12 @@ class WSGIRouter:
         if self.down.get(url.netloc):
             self.down[url.netloc] -= 1
             raise requests.ConnectionError(f"{url.netloc}: connection refused")
-        answer = self.clients[url.netloc].open(
-            url.path,
-            method=sent.method,
-            query_string=url.query,
-            headers=dict(sent.headers),
-            data=sent.body,
-        )
-        context.status_code = answer.status_code
-        context.headers = dict(answer.headers)
-        return answer.get_data()
+        answer = answer_in_process(self.clients[url.netloc], sent, context)
+        for method, path_end in self.late:
+            if sent.method == method and url.path.endswith(path_end):
+                self.late.remove((method, path_end))
+                raise requests.ReadTimeout(f"{url.netloc}: read timed out")
+        return answer
 
 
 def connect_in_process(strava: Flask, athlete_id: int) -> dict:
@@ -319,13 +331,8 @@ def worker_strava(worker_clock):
 
 @pytest.fixture
 def worker_dealer(tmp_path, worker_registration):
-    return create_dealer(
-        "testing",
-        KEY_DIR=str(tmp_path / "keys"),
-        CLIENTS_FILE=str(tmp_path / "clients.json"),
-        CLIENTS={"runnerly-worker": worker_registration.entry},
-        ISSUER=DEALER,
-    )
+    clients = {"runnerly-worker": worker_registration.entry}
+    return create_dealer("testing", **dealer_settings(tmp_path, clients, DEALER))
 
 
 @pytest.fixture
@@ -452,11 +459,14 @@ class Stack:
 
     def wait_for(self, condition: Callable[[], bool], worker: ServerProcess) -> None:
         """Until ``condition()`` (60 s at most), the worker still running."""
-        deadline = time.monotonic() + 60
-        while not condition():
+
+        def met() -> bool:
+            if condition():
+                return True
             assert worker.process.poll() is None, worker.output()
-            assert time.monotonic() < deadline, worker.output()
-            time.sleep(0.1)
+            return False
+
+        wait_until(met, timeout=60, what=worker.output)
 
 
 @server_fixture

@@ -159,15 +159,22 @@ def test_rate_limit_retries_when_the_window_reopens(
     # 12:07:30, the 15-minute window reopens at 12:15:00.
     # The two pages' runs are stored: the retry counts them as this sync's.
     first_two = sum(map(len, run_ids_by_page(worker_strava, 1, 20)[:2]))
-    assert asked == [{"countdown": 450, "kwargs": {"created": first_two}}]
+    # The retry carries the count the sync began with: none.
+    assert first_two > 0
+    assert asked == [{"countdown": 450, "kwargs": {"before": 0}}]
     assert worker_data.sync[1]["state"] == "queued"
     assert "next try in 450 s" in worker_data.sync[1]["message"]
     assert fake.usage[0] == 5  # two, two pages and the refused one: no loop
 
     worker_clock.advance(450)  # the new window has room for the four pages
-    task.apply(args=[runner])
-    assert set(worker_data.runs) == strava_runs(worker_strava, 1)
-    assert worker_data.sync[1]["state"] == "done"
+    task.apply(args=[runner], kwargs=asked[0]["kwargs"])
+    expected = strava_runs(worker_strava, 1)
+    assert set(worker_data.runs) == expected
+    assert worker_data.sync[1] == {
+        "state": "done",
+        "imported": len(expected),
+        "message": f"{len(expected)} new run(s), 0 already there.",
+    }
 
 
 def test_data_service_5xx_mid_import_is_retried_without_duplicates(
@@ -189,6 +196,25 @@ def test_data_service_5xx_mid_import_is_retried_without_duplicates(
         "message": f"{len(expected)} new run(s), 0 already there.",
     }
     assert not worker_data.failures  # the failure did happen
+
+
+def test_an_import_answered_too_late_is_counted_as_new(
+    worker_celery, worker_strava, worker_data, worker_http, runner, monkeypatch
+):
+    # The second batch is stored, but its answer never comes (a timeout: the
+    # service was slow, or stopped with the request queued): the retry finds
+    # those runs there. They are this sync's all the same.
+    monkeypatch.setattr(sync, "BATCH", 7)
+    worker_http.late.append(("POST", "/runs/import"))
+    expected = strava_runs(worker_strava, 1)
+    run(worker_celery, runner)
+    assert not worker_http.late  # the late answer did happen
+    assert set(worker_data.runs) == expected
+    assert worker_data.sync[1] == {
+        "state": "done",
+        "imported": len(expected),
+        "message": f"{len(expected)} new run(s), 0 already there.",
+    }
 
 
 def test_data_service_unreachable_is_retried(

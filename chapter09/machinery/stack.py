@@ -324,7 +324,12 @@ class CircusStack:
             "runnerly_nginx": self.folder / "nginx",
             "nginx_binary": self.nginx or "",
         }
-        return {**os.environ, **{k.upper(): str(v) for k, v in values.items()}}
+        environ = {**os.environ, **{k.upper(): str(v) for k, v in values.items()}}
+        # circusd loads circus.ini's hooks (chapter09.circus_hooks) from the
+        # checkout; the services get nothing of circusd's environment.
+        paths = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        environ["PYTHONPATH"] = os.pathsep.join(paths)
+        return environ
 
     def all_ports(self) -> list[int]:
         """Every port the stack listens on: the services', nginx's, Circus's."""
@@ -335,9 +340,11 @@ class CircusStack:
         ]
 
     def processes(self) -> set[psutil.Process]:
-        """circusd, every process under it, and any other whose command line
-        names this run's folder: a gunicorn worker whose master was killed
-        has left circusd's tree, not the folder its command runs from."""
+        """circusd, every process under it, any other whose command line
+        names this run's folder (a gunicorn worker whose master was killed
+        has left circusd's tree, not the folder its command runs from), and
+        any that holds one of the stack's ports (an nginx worker whose master
+        was killed: its command line is "nginx: worker process")."""
         found: set[psutil.Process] = set()
         if self.process is not None:
             with contextlib.suppress(psutil.NoSuchProcess):
@@ -347,6 +354,12 @@ class CircusStack:
             for process in psutil.process_iter(["cmdline"]):
                 if str(self.folder) in " ".join(process.info["cmdline"] or ()):
                     found.add(process)
+        ports = set(self.all_ports())
+        for held in psutil.net_connections(kind="tcp"):
+            listens = held.status == psutil.CONN_LISTEN
+            if held.pid and listens and held.laddr.port in ports:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    found.add(psutil.Process(held.pid))
         return found
 
     def start(self) -> "CircusStack":

@@ -7,6 +7,15 @@ faults (``ValueError: fd N added twice``, from the pipes it reads each
 process's output through), and processes outliving the stack's stop. After
 the operations, every watcher has its processes, every request made outside
 an operation's window was answered, and stopping leaves nothing behind.
+
+It found too that a stopped service hung its callers (Circus kept its socket
+listening: the kernel queued their connections) and then ran their requests
+when it started again, long after they gave up: a sync's import ran twice
+and counted none of its runs as new. And that nginx, one process, refused
+connections while Circus started it again after a kill -9. Now a stopped
+service refuses at once (chapter09/circus_hooks.py), the worker counts what
+it imported from the data service, and nginx, a master and its worker on
+ports Circus holds, refuses none.
 """
 
 import os
@@ -21,7 +30,11 @@ import pytest
 import requests
 
 from chapter09.machinery.stack import CircusStack
+from chapter09.tests.helpers import logged_in_runner
+from testkit import services
+from testkit.fixtures import server_fixture
 from testkit.ports import port_is_open
+from testkit.runnerly import expected_totals, wait_for_sync
 from testkit.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -86,9 +99,10 @@ def pids(stack: CircusStack, watcher: str) -> set[int]:
     return {int(pid) for pid in listed.split(",") if pid}
 
 
-def recovered(stack: CircusStack, watcher: str) -> bool:
+def recovered(stack: CircusStack, watcher: str, gone: set[int] = frozenset()) -> bool:
+    """The watcher has its processes (none of ``gone``), its services answer."""
     alive = {pid for pid in pids(stack, watcher) if psutil.pid_exists(pid)}
-    if len(alive) != PROCESSES[watcher]:
+    if len(alive) != PROCESSES[watcher] or alive & gone:
         return False
     return all(stack.healthy(name) for name in AFFECTS[watcher] - {"fakestrava"})
 
@@ -163,3 +177,164 @@ def test_every_watcher_survives_kills_reloads_and_restarts_under_load():
     left = [p for p in everything if p.is_running()]
     assert [p for p in left if p.status() != psutil.STATUS_ZOMBIE] == []
     assert [port for port in ports if port_is_open(port)] == []
+
+
+# A stopped service ----------------------------------------------------------
+
+
+@server_fixture(scope="module")
+def c9_fault_stack():
+    """A stack of its own: these tests stop and start its services."""
+    with CircusStack(port_base=None) as stack:
+        yield stack
+
+
+def fails_fast(call) -> Exception:
+    """What ``call()`` raised: a refusal at once, not a timeout (its client
+    allows 10 s, generous: a queued connection waits for it to run out)."""
+    with pytest.raises(requests.RequestException) as raised:
+        call()
+    assert not isinstance(raised.value, requests.Timeout), raised.value
+    assert isinstance(raised.value, requests.ConnectionError), raised.value
+    return raised.value
+
+
+def stopped_service_answers(stack: CircusStack) -> None:
+    """The data service's callers, with its watcher stopped: each learns so
+    at once, with a clear error."""
+    direct = f"{stack.socket_url('dataservice')}/health"
+    fails_fast(lambda: requests.get(direct, timeout=10))
+    if stack.nginx:  # the public port: nginx's JSON 503, with when to retry
+        answer = requests.get(f"{stack.url('dataservice')}/health", timeout=10)
+        assert answer.status_code == 503
+        assert answer.json() == {"status": 503, "message": "Service unavailable."}
+        assert answer.headers["Retry-After"] == "1"
+
+
+def connected_to(pid: int, port: int) -> bool:
+    return any(
+        c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED
+        for c in psutil.Process(pid).net_connections(kind="tcp")
+    )
+
+
+def test_a_stopped_service_refuses_and_a_sync_meanwhile_counts_right(
+    c9_fault_stack,
+):
+    stack = c9_fault_stack
+    browser, token, csrf = logged_in_runner(stack)
+    runner = {"Authorization": f"Bearer {token['access_token']}"}
+    sync_url = f"{stack.url('dataservice')}/users/{token['user_id']}/sync"
+    (strava,) = pids(stack, "fakestrava")
+    (worker,) = pids(stack, "stravaworker")
+    worker_log = stack.folder / "logs" / "stravaworker.log"
+
+    # The sync starts, then waits for Strava (paused); meanwhile the data
+    # service stops: the runs it fetched find no data service to post to.
+    os.kill(strava, signal.SIGSTOP)
+    try:
+        queued = browser.post(
+            stack.url("dashboard") + "/api/sync",
+            headers={"X-CSRFToken": csrf},
+            timeout=10,
+        )
+        assert queued.status_code == 202, queued.text
+        wait_until(lambda: connected_to(worker, stack.ports.fakestrava), timeout=30)
+        stack.circusctl("stop", "dataservice", "--waiting")
+    finally:
+        os.kill(strava, signal.SIGCONT)
+    stopped_service_answers(stack)
+    # The worker's import is refused; it retries later (a doubling delay).
+    wait_until(
+        lambda: re.search(r"/runs/import: .*; retry 1 in", worker_log.read_text()),
+        timeout=30,
+    )
+    stack.circusctl("start", "dataservice", "--waiting")
+
+    done = wait_for_sync(sync_url, runner, timeout=90)
+    runs = expected_totals()[0]
+    assert done["state"] == "done", done
+    assert (done["imported"], done["message"]) == (
+        runs,
+        f"{runs} new run(s), 0 already there.",
+    )
+
+
+def test_a_stopped_service_runs_no_request_when_it_starts_again(c9_fault_stack):
+    stack = c9_fault_stack
+    browser, token, csrf = logged_in_runner(stack)
+    runner = {"Authorization": f"Bearer {token['access_token']}"}
+    sync_url = f"{stack.url('dataservice')}/users/{token['user_id']}/sync"
+    before = requests.get(sync_url, headers=runner, timeout=10).json()
+    stack.circusctl("stop", "dataservice", "--waiting")
+    try:
+        stopped_service_answers(stack)
+        # The dashboard, a caller of the data service: its own JSON 503, at
+        # once. Its request (the sync marked "queued") must not run later,
+        # when nothing was queued: the page would wait for ever.
+        asked = browser.post(
+            stack.url("dashboard") + "/api/sync",
+            headers={"X-CSRFToken": csrf},
+            timeout=10,
+        )
+        assert asked.status_code == 503
+        assert asked.json()["message"] == (
+            "The data service is not answering: try again in a moment."
+        )
+    finally:
+        stack.circusctl("start", "dataservice", "--waiting")
+    wait_until(lambda: stack.healthy("dataservice"), timeout=30)
+    time.sleep(2)  # what the service would run late, it has run by now
+    assert requests.get(sync_url, headers=runner, timeout=10).json() == before
+
+
+# nginx killed ---------------------------------------------------------------
+
+
+def test_nginx_killed_with_sigkill_refuses_no_connection(c9_fault_stack):
+    stack = c9_fault_stack
+    if not stack.nginx:
+        services.missing(
+            "nginx or its Lua module not found; install them with: "
+            "sudo apt-get install nginx libnginx-mod-http-lua"
+        )
+    urls = [f"{stack.url(name)}/health" for name in ("dashboard", "dataservice")]
+    outcomes: list[str] = []
+    stop = threading.Event()
+
+    def load(url: str) -> None:
+        for _ in range(3000):  # a new connection each time: each one counts
+            try:
+                answer = requests.get(url, timeout=10)
+                outcomes.append(str(answer.status_code))
+            except requests.RequestException as error:
+                outcomes.append(type(error).__name__)
+            if stop.wait(0.05):
+                return
+
+    threads = [threading.Thread(target=load, args=(url,)) for url in urls]
+    for thread in threads:
+        thread.start()
+    left_behind = set()
+    try:
+        for _ in range(3):
+            time.sleep(1)
+            (master,) = pids(stack, "nginx")
+            left_behind |= set(psutil.Process(master).children())  # its worker
+            os.kill(master, signal.SIGKILL)
+            wait_until(lambda m=master: recovered(stack, "nginx", {m}), timeout=30)
+        time.sleep(1)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert len(outcomes) > 50
+    assert {outcome for outcome in outcomes} == {"200"}, outcomes
+    # The killed masters' workers finished and went.
+    wait_until(
+        lambda: all(
+            not p.is_running() or p.status() == psutil.STATUS_ZOMBIE
+            for p in left_behind
+        ),
+        timeout=30,
+    )

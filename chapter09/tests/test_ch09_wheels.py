@@ -59,7 +59,7 @@ MONOLITH = {
         "models.py",
         "strava_client.py",
     ],
-    "stravaworker": ["__init__.py", "background.py", "models.py", "strava_client.py"],
+    "stravaworker": ["__init__.py", "strava_client.py"],
 }
 # Release 2: release 1's, and its migrations.
 PACKAGES["dataservice2"] = sorted(
