@@ -2,7 +2,7 @@
 
 Chapter 4's data service with Flask-Limiter: a rate limit per client
 address, checked by the service itself, so each refused request has still
-cost a Python request. The benchmark (:mod:`.waf_benchmark`) sets it beside
+cost a Python request. The benchmark (:mod:`.machinery.benchmark`) sets it beside
 nginx's limiters. Refusals are the data service's JSON errors:
 
     >>> app = create_app("testing", RATELIMIT_DEFAULT="2 per minute")
@@ -31,25 +31,29 @@ from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from chapter04.dataservice import create_app as create_data_service
+from chapter02.skeleton.config import config_class, with_settings
+from chapter04 import dataservice
 from chapter04.dataservice.serving import database_settings
 from chapter04.monolith.models import db
 
-# Flask-Limiter's settings, each one a FLASK_ variable away.
-DEFAULTS = {
-    "RATELIMIT_DEFAULT": "600 per minute",
+
+class RateLimitSettings:
+    """Flask-Limiter's settings, each one a FLASK_ variable away."""
+
+    RATELIMIT_DEFAULT = "600 per minute"
     # One process, so its memory is enough; several need a shared storage
     # (redis://...), or each counts its own.
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_STRATEGY": "moving-window",
-    "RATELIMIT_HEADERS_ENABLED": True,  # Retry-After on a 429
-}
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a 429
+
+
+# The data service's configs, with the limiter's settings mixed in.
+CONFIGS = with_settings(RateLimitSettings, dataservice.CONFIGS)
 
 
 def create_app(config=None, **overrides) -> Flask:
-    app = create_data_service(config, **overrides)
-    for name, value in DEFAULTS.items():
-        app.config.setdefault(name, value)
+    app = dataservice.create_app(config_class(config, CONFIGS), **overrides)
     Limiter(get_remote_address, app=app)
     return app
 

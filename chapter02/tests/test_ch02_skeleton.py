@@ -2,9 +2,10 @@
 
 import pytest
 import requests
+from flask import Flask
 
 from chapter02.skeleton import create_app
-from chapter02.skeleton.config import ProductionConfig
+from chapter02.skeleton.config import ProductionConfig, load_config, with_settings
 from testkit.servers import python_command
 
 
@@ -56,6 +57,54 @@ def test_an_unknown_config_name_is_refused(monkeypatch):
 
 def test_overrides_win(app):
     assert create_app("testing", SERVICE_NAME="runs").config["SERVICE_NAME"] == "runs"
+
+
+class RunsSettings:
+    SERVICE_NAME = "runs"
+    PER_PAGE = 20
+
+
+class InMemory(RunsSettings):
+    DATABASE = ":memory:"
+
+
+def test_a_service_mixes_its_settings_into_each_environment(monkeypatch):
+    monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
+    configs = with_settings(RunsSettings, testing=InMemory)
+    assert list(configs) == ["development", "testing", "production"]
+    testing = create_app(configs["testing"])
+    assert testing.testing and testing.config["DATABASE"] == ":memory:"
+    assert testing.test_client().get("/api/").json["service"] == "runs"
+    development = create_app(configs["development"])
+    assert development.config["SECRET_KEY"] == "dev-only-not-secret"
+    assert "DATABASE" not in development.config
+    # Production still wants its key from the environment.
+    with pytest.raises(RuntimeError, match="FLASK_SECRET_KEY"):
+        create_app(configs["production"])
+
+
+def test_the_environment_and_overrides_still_win_over_mixed_in_settings(monkeypatch):
+    monkeypatch.setenv("FLASK_PER_PAGE", "50")
+    app = create_app(with_settings(RunsSettings)["testing"])
+    assert app.config["PER_PAGE"] == 50  # parsed as JSON, as chapter 2 reads it
+    app = create_app(with_settings(RunsSettings)["testing"], PER_PAGE=10)
+    assert app.config["PER_PAGE"] == 10
+
+
+def test_a_service_that_extends_another_mixes_into_its_classes():
+    class Paged:
+        PER_PAGE = 100
+
+    configs = with_settings(Paged, with_settings(RunsSettings, testing=InMemory))
+    app = Flask(__name__)
+    load_config(app, "testing", configs)
+    assert (app.config["PER_PAGE"], app.config["DATABASE"]) == (100, ":memory:")
+    assert app.config["SERVICE_NAME"] == "runs"
+
+
+def test_an_unknown_environment_is_refused():
+    with pytest.raises(ValueError, match="no configuration staging"):
+        with_settings(RunsSettings, staging=InMemory)
 
 
 @pytest.mark.integration

@@ -13,19 +13,15 @@ what makes it worth testing at every level.
 from flask import Flask
 
 from chapter02.skeleton import create_app as create_skeleton
-from chapter02.skeleton.config import (
-    Config,
-    DevelopmentConfig,
-    ProductionConfig,
-    TestingConfig,
-    config_class,
-)
+from chapter02.skeleton.config import Config, config_class, with_settings
 
 from .client import TrackerClient, TrackerError
 from .views import bugs_api, tracker_error
 
 
 class TrackerSettings:
+    """What the tracker adds to chapter 2's config classes."""
+
     SERVICE_NAME = "tracker"
     # Where the outside tracker is: FLASK_TRACKER_API_URL in the environment.
     TRACKER_API_URL: str | None = None
@@ -33,23 +29,8 @@ class TrackerSettings:
     TRACKER_TIMEOUT = 2.0
 
 
-class Development(TrackerSettings, DevelopmentConfig):
-    pass
-
-
-class Testing(TrackerSettings, TestingConfig):
-    pass
-
-
-class Production(TrackerSettings, ProductionConfig):
-    pass
-
-
-CONFIGS: dict[str, type[Config]] = {
-    "development": Development,
-    "testing": Testing,
-    "production": Production,
-}
+# development, testing, production: chapter 2's classes with these settings.
+CONFIGS = with_settings(TrackerSettings)
 
 
 def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:

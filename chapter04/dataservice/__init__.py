@@ -16,17 +16,25 @@ is checked against it (``chapter04/contract.py``)::
 
 from flask import Flask
 
-from chapter02.skeleton.config import load_config
+from chapter02.skeleton.config import Config, load_config, with_settings
 from chapter02.skeleton.errors import register_json_errors
 
 from ..contract import body_validators, load_spec
-from ..monolith.config import CONFIGS, Config
+from ..monolith.config import CONFIGS as MONOLITH_CONFIGS
 from ..monolith.models import db
 from .views import api
 
 
+class DataServiceSettings:
+    SERVICE_NAME = "data"
+
+
+# The monolith's configs (its database, in memory for testing), renamed.
+CONFIGS = with_settings(DataServiceSettings, MONOLITH_CONFIGS)
+
+
 def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
-    """The monolith's configs and settings (``None``: ``FLASK_CONFIG`` names it)."""
+    """The data service for ``config`` (``None``: ``FLASK_CONFIG`` names it)."""
     app = Flask(__name__)
     # No sessions, no cookies: this JSON API needs no secret key.
     load_config(app, config, CONFIGS, require_secret_key=False, **overrides)

@@ -14,11 +14,11 @@ for an environment (``FLASK_CONFIG`` names it when none is given)::
 from flask import Flask
 from flask_wtf import CSRFProtect
 
-from chapter02.skeleton.config import load_config
+from chapter02.skeleton.config import Config, load_config
 
 from .auth import login_manager
 from .background import init_celery
-from .config import CONFIGS, Config
+from .config import CONFIGS
 from .models import db
 from .totals import pace
 from .views import blueprints

@@ -1,16 +1,22 @@
 """Configs (book: chapter 4, "Putting together the monolithic design").
 
-Every setting may be overridden from the environment with a ``FLASK_`` prefix
+Chapter 2's config classes (``development``, ``testing``, ``production``,
+with their secret keys), each with Runnerly's settings mixed in; testing
+keeps its database in memory. Every setting may be overridden from the
+environment with a ``FLASK_`` prefix
 (``FLASK_SQLALCHEMY_DATABASE_URI=postgresql://...``,
-``FLASK_CELERY_BROKER_URL=redis://...``): the factory calls
-``app.config.from_prefixed_env()``.
+``FLASK_CELERY_BROKER_URL=redis://...``), as chapter 2's ``load_config``
+reads it.
+
+    >>> CONFIGS["testing"].SQLALCHEMY_DATABASE_URI, CONFIGS["testing"].TESTING
+    ('sqlite://', True)
 """
 
+from chapter02.skeleton.config import with_settings
 
-class Config:
-    DEBUG = False
-    TESTING = False
-    SECRET_KEY: str | None = None
+
+class RunnerlySettings:
+    SERVICE_NAME = "monolith"
     # A relative SQLite path lands in the app's instance folder.
     SQLALCHEMY_DATABASE_URI = "sqlite:///runnerly.db"
     # Strava: the real one by default; tests and the demo point at the fake.
@@ -27,22 +33,9 @@ class Config:
     FETCH_EVERY_SECONDS = 3600
 
 
-class DevelopmentConfig(Config):
-    SECRET_KEY = "dev-only-not-secret"
-
-
-class TestingConfig(Config):
-    TESTING = True
-    SECRET_KEY = "test-only-not-secret"
+class TestingSettings(RunnerlySettings):
     SQLALCHEMY_DATABASE_URI = "sqlite://"  # in memory
 
 
-class ProductionConfig(Config):
-    pass  # SECRET_KEY must come from the environment: FLASK_SECRET_KEY
-
-
-CONFIGS: dict[str, type[Config]] = {
-    "development": DevelopmentConfig,
-    "testing": TestingConfig,
-    "production": ProductionConfig,
-}
+# Production's SECRET_KEY must come from the environment: FLASK_SECRET_KEY.
+CONFIGS = with_settings(RunnerlySettings, testing=TestingSettings)

@@ -4,7 +4,6 @@ import pytest
 
 from chapter04 import dataservice
 from chapter04.monolith.app import create_app
-from chapter04.monolith.config import TestingConfig
 from chapter04.monolith.models import User, db
 from testkit.databases import close_database
 
@@ -50,10 +49,7 @@ def test_settings_from_the_environment(monkeypatch, tmp_path):
 
 
 def test_a_broker_url_switches_to_a_real_worker():
-    class WithBroker(TestingConfig):
-        CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
-
-    app = create_app(WithBroker)
+    app = create_app("testing", CELERY_BROKER_URL="redis://127.0.0.1:1/0")
     celery = app.extensions["celery"]
     assert not celery.conf.task_always_eager
     assert celery.conf.broker_url == "redis://127.0.0.1:1/0"

@@ -12,7 +12,6 @@ import webtest
 from sqlalchemy import func, select
 
 from chapter04.monolith.app import create_app
-from chapter04.monolith.config import TestingConfig
 from chapter04.monolith.models import Run, db
 from chapter04.tests.helpers import (
     RUNNER,
@@ -30,11 +29,12 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def worker_app(strava, redis_url, tmp_path):
-    class WithWorker(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'runnerly.db'}"
-        CELERY_BROKER_URL = redis_url
-
-    app = create_app(WithWorker, **strava_settings(strava))
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'runnerly.db'}",
+        CELERY_BROKER_URL=redis_url,
+        **strava_settings(strava),
+    )
     add_users(app)
     yield app
     celery = app.extensions["celery"]

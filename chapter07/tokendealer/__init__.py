@@ -27,7 +27,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from chapter02.skeleton.config import CONFIGS, load_config
+from chapter02.skeleton.config import load_config, with_settings
 from chapter02.skeleton.errors import register_json_errors
 
 from .attempts import FailedAttempts
@@ -37,6 +37,22 @@ from .views import client_credentials_grant, oauth
 
 # Not committed (chapter07/.gitignore): made on first start, kept after.
 INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+
+
+class TokenDealerSettings:
+    SERVICE_NAME = "tokendealer"
+    ISSUER = "http://127.0.0.1:5000"
+    TOKEN_LIFETIME = 300
+    KEY_DIR = str(INSTANCE / "keys")
+    CLIENTS_FILE = str(INSTANCE / "clients.json")
+    CLIENTS: dict = {}
+    FAILED_LOGINS_LIMIT = 10
+    FAILED_LOGINS_WINDOW = 60
+    MAX_CONTENT_LENGTH = 16 * 1024
+
+
+# Chapter 2's config classes, with TokenDealer's settings mixed in.
+CONFIGS = with_settings(TokenDealerSettings)
 
 
 @dataclass
@@ -50,16 +66,6 @@ class TokenDealer:
 
 def create_app(config=None, **overrides) -> Flask:
     app = Flask(__name__)
-    app.config.update(
-        ISSUER="http://127.0.0.1:5000",
-        TOKEN_LIFETIME=300,
-        KEY_DIR=str(INSTANCE / "keys"),
-        CLIENTS_FILE=str(INSTANCE / "clients.json"),
-        CLIENTS={},
-        FAILED_LOGINS_LIMIT=10,
-        FAILED_LOGINS_WINDOW=60,
-        MAX_CONTENT_LENGTH=16 * 1024,
-    )
     # No session, no cookie: no Flask secret key either.
     load_config(app, config, CONFIGS, require_secret_key=False, **overrides)
     register_json_errors(app)

@@ -22,12 +22,12 @@ from celery import Celery
 from flask import Flask
 from flask_wtf import CSRFProtect
 
-from chapter02.skeleton.config import load_config
+from chapter02.skeleton.config import Config, load_config
 from chapter06.health import alive
 from chapter07.security_headers import DEFAULT_CSP, SecurityHeaders
 
 from .api import api
-from .config import CONFIGS, Config
+from .config import CONFIGS
 from .errors import register_errors
 from .services import Services
 from .strava_login import strava_login

@@ -1,8 +1,10 @@
 """The dashboard's settings (book: chapter 8, "Authentication and authorization").
 
-Every setting can come from the environment with a ``FLASK_`` prefix
-(``FLASK_DATA_SERVICE_URL=http://127.0.0.1:5003``); ``FLASK_CONFIG`` picks
-the class. Development points at the ports ``python -m chapter08`` uses.
+Chapter 2's config classes with the dashboard's settings mixed in; every
+setting can come from the environment with a ``FLASK_`` prefix
+(``FLASK_DATA_SERVICE_URL=http://127.0.0.1:5003``), and ``FLASK_CONFIG``
+picks the class. Development and testing point at the fake Strava of
+``python -m chapter08``; production sends the session cookie over HTTPS only.
 
     >>> from pathlib import Path
     >>> Path(default_queue_dir()).name
@@ -14,17 +16,16 @@ the class. Development points at the ports ``python -m chapter08`` uses.
 import os
 import tempfile
 
+from chapter02.skeleton.config import with_settings
+
 
 def default_queue_dir() -> str:
     """Where the filesystem broker keeps its messages (the worker's default)."""
     return os.path.join(tempfile.gettempdir(), "runnerly-queue")
 
 
-class Config:
+class DashboardSettings:
     SERVICE_NAME = "dashboard"
-    DEBUG = False
-    TESTING = False
-    SECRET_KEY: str | None = None
     # The data service as this server reaches it, and as the browser does
     # (None: the same URL). They differ behind a proxy or in containers.
     DATA_SERVICE_URL = "http://127.0.0.1:5003"
@@ -54,26 +55,21 @@ class Config:
     SESSION_COOKIE_SECURE = False
 
 
-class DevelopmentConfig(Config):
-    SECRET_KEY = "dev-only-not-secret"
+class DevelopmentSettings(DashboardSettings):
     STRAVA_BASE_URL = "http://127.0.0.1:5004"  # python -m chapter08's fake
     STRAVA_CLIENT_ID = "1234"
     STRAVA_CLIENT_SECRET = "fake-secret"
 
 
-class TestingConfig(DevelopmentConfig):
-    TESTING = True
-    SECRET_KEY = "test-only-not-secret"
-
-
-class ProductionConfig(Config):
+class ProductionSettings(DashboardSettings):
     # SECRET_KEY, CLIENT_SECRET, STRAVA_*: from the environment. Behind TLS;
     # FLASK_SESSION_COOKIE_SECURE=false where it is served on plain http://.
     SESSION_COOKIE_SECURE = True
 
 
-CONFIGS: dict[str, type[Config]] = {
-    "development": DevelopmentConfig,
-    "testing": TestingConfig,
-    "production": ProductionConfig,
-}
+CONFIGS = with_settings(
+    DashboardSettings,
+    development=DevelopmentSettings,
+    testing=DevelopmentSettings,
+    production=ProductionSettings,
+)

@@ -28,9 +28,10 @@ from flask_cors import CORS
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import BadRequest
 
+from chapter02.skeleton.config import config_class, with_settings
 from chapter02.skeleton.errors import error_response
+from chapter04 import dataservice
 from chapter04.contract import body_validators
-from chapter04.dataservice import create_app as create_data_service
 from chapter04.monolith.models import db
 from chapter06.health import Health
 
@@ -38,25 +39,27 @@ from . import views
 from .auth import OperationAuth
 from .spec import load_spec
 
-DEFAULTS = {
+
+class SecuredSettings:
     # The stack's ports (python -m chapter08): TokenDealer 5001, dashboard 5002.
-    "TOKEN_ISSUER": "http://127.0.0.1:5001",
-    "TOKEN_AUDIENCE": "runnerly-data",
+    TOKEN_ISSUER = "http://127.0.0.1:5001"
+    TOKEN_AUDIENCE = "runnerly-data"
     # flask-cors reads its CORS_* settings from the config. The browser only
     # reads (GET) and sends a bearer token, no cookie: no credentials.
-    "CORS_ORIGINS": ["http://127.0.0.1:5002"],
-    "CORS_METHODS": ["GET"],
-    "CORS_ALLOW_HEADERS": ["Authorization"],
-    "CORS_SUPPORTS_CREDENTIALS": False,
-    "CORS_MAX_AGE": 600,  # seconds a browser may reuse a preflight's answer
-}
+    CORS_ORIGINS = ["http://127.0.0.1:5002"]
+    CORS_METHODS = ["GET"]
+    CORS_ALLOW_HEADERS = ["Authorization"]
+    CORS_SUPPORTS_CREDENTIALS = False
+    CORS_MAX_AGE = 600  # seconds a browser may reuse a preflight's answer
+
+
+# Chapter 4's data service configs, with this chapter's settings mixed in.
+CONFIGS = with_settings(SecuredSettings, dataservice.CONFIGS)
 
 
 def create_app(config=None, **overrides) -> Flask:
     """Chapter 4's factory, then what chapter 8 adds (``None``: ``FLASK_CONFIG``)."""
-    app = create_data_service(config, **overrides)
-    for name, value in DEFAULTS.items():
-        app.config.setdefault(name, value)  # the environment and overrides win
+    app = dataservice.create_app(config_class(config, CONFIGS), **overrides)
     # Two of chapter 4's operations take query parameters now: same URLs,
     # same endpoints, extended views.
     app.view_functions["data.list_users"] = views.list_users

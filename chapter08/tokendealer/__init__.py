@@ -20,16 +20,24 @@ says ``"token_exchange": true``.
 
 from flask import Flask
 
-from chapter07.tokendealer import create_app as create_chapter07_app
+from chapter02.skeleton.config import config_class, with_settings
+from chapter07 import tokendealer
 
 from .exchange import GRANT_TYPE, token_exchange_grant
 
 
-def create_app(config=None, **overrides) -> Flask:
-    app = create_chapter07_app(config, **overrides)
+class ExchangeSettings:
     # Set by FLASK_RUNNER_TOKEN_LIFETIME or an override, else five minutes:
     # the browser asks for a new one before it expires.
-    app.config.setdefault("RUNNER_TOKEN_LIFETIME", 300)
+    RUNNER_TOKEN_LIFETIME = 300
+
+
+# Chapter 7's configs, with this chapter's setting mixed in.
+CONFIGS = with_settings(ExchangeSettings, tokendealer.CONFIGS)
+
+
+def create_app(config=None, **overrides) -> Flask:
+    app = tokendealer.create_app(config_class(config, CONFIGS), **overrides)
     app.extensions["tokendealer"].grants[GRANT_TYPE] = token_exchange_grant
     # Alive as long as it serves: it needs nothing else to answer.
     app.add_url_rule("/health", "health", lambda: {"status": "alive"})
