@@ -6,6 +6,7 @@ the same way.
 """
 
 import doctest
+from pathlib import Path
 
 import pytest
 from sybil import Sybil
@@ -111,9 +112,8 @@ def server_process(request):
 @server_fixture(scope="session")
 def redis_server(tmp_path_factory):
     """One real Redis for the whole run; tests use ``redis_url``."""
-    server = services.redis_server(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
+    with services.redis_server(tmp_path_factory.mktemp("redis")) as server:
+        yield server
 
 
 @server_fixture
@@ -143,12 +143,24 @@ def nginx_installed() -> str:
     return services.nginx_with_lua()
 
 
+@pytest.fixture(scope="session")
+def podman_installed() -> str:
+    """podman's binary, for a test that runs podman as a reader does
+    (``python -m chapter10``): with chapter 10's settings, and its local
+    base image made first (once per machine, about 40 s)."""
+    from testkit import podman  # chapter 10's engine: only where it is needed
+
+    settings = Path(__file__).parent / "chapter10" / "containers.conf"
+    engine = podman.podman(settings)
+    engine.base_image()
+    return engine.binary
+
+
 @server_fixture(scope="session")
 def rabbitmq_server(tmp_path_factory):
     """One real RabbitMQ for the whole run: it takes seconds to start."""
-    server = rabbitmq.rabbitmq_server(tmp_path_factory.mktemp("rabbitmq")).start()
-    yield server
-    server.stop()
+    with rabbitmq.rabbitmq_server(tmp_path_factory.mktemp("rabbitmq")) as server:
+        yield server
 
 
 @server_fixture
@@ -179,9 +191,8 @@ def nginx(request, tmp_path):
 @server_fixture(scope="session")
 def postgres_server():
     """One real PostgreSQL for the whole run; tests use ``postgres_url``."""
-    server = postgres.postgres_server().start()
-    yield server
-    server.stop()
+    with postgres.postgres_server() as server:
+        yield server
 
 
 @server_fixture

@@ -14,13 +14,13 @@ generated module are needed.
 """
 
 import json
-import os
 
 import msgpack
 from flask import Flask, Response, abort, request
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 from chapter02.skeleton.errors import register_json_errors
+from chapter02.skeleton.serving import run_app
 
 from .runs import sample_runs
 
@@ -133,9 +133,8 @@ def create_app() -> Flask:
 
 
 def main() -> None:
-    port = int(os.environ.get("PORT", 5000))
-    print(f"Runs in JSON, MessagePack, protobuf on http://127.0.0.1:{port}/api/runs")
-    create_app().run(host="127.0.0.1", port=port)
+    banner = "Runs in JSON, MessagePack, protobuf on http://127.0.0.1:{port}/api/runs"
+    run_app(create_app(), banner)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ Both directions are compressed:
 import gzip
 import io
 import json
-import os
 import zlib
 
 import requests
@@ -25,6 +24,7 @@ from flask import Flask, Response, abort, jsonify, request
 from werkzeug.wsgi import get_input_stream
 
 from chapter02.skeleton.errors import register_json_errors
+from chapter02.skeleton.serving import run_app
 
 from .runs import sample_runs
 
@@ -130,9 +130,7 @@ def post_gzipped(session: requests.Session, url: str, data) -> requests.Response
 
 
 def main() -> None:
-    port = int(os.environ.get("PORT", 5000))
-    print(f"Gzip runs service on http://127.0.0.1:{port}/api/runs", flush=True)
-    create_app().run(host="127.0.0.1", port=port)
+    run_app(create_app(), "Gzip runs service on http://127.0.0.1:{port}/api/runs")
 
 
 if __name__ == "__main__":

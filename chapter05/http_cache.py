@@ -12,7 +12,6 @@ a run, which changes the ETag).
 
 import hashlib
 import json
-import os
 import threading
 from datetime import UTC, datetime
 
@@ -21,6 +20,7 @@ from flask import Flask, Response, abort, jsonify, request
 from werkzeug.http import is_resource_modified
 
 from chapter02.skeleton.errors import register_json_errors
+from chapter02.skeleton.serving import run_app
 
 from .runs import sample_runs
 
@@ -138,9 +138,7 @@ def show_revalidation(url: str) -> None:
 
 
 def main() -> None:
-    port = int(os.environ.get("PORT", 5000))
-    print(f"Runs service on http://127.0.0.1:{port}/api/runs", flush=True)
-    create_app().run(host="127.0.0.1", port=port)
+    run_app(create_app(), "Runs service on http://127.0.0.1:{port}/api/runs")
 
 
 if __name__ == "__main__":

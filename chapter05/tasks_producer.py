@@ -11,13 +11,12 @@ the error.
 a worker (tasks run inline); without it, it needs Redis and a worker.
 """
 
-import os
-
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from celery.result import AsyncResult
 from flask import Flask, abort, jsonify, request, url_for
 
 from chapter02.skeleton.errors import register_json_errors
+from chapter02.skeleton.serving import run_app
 
 from .runs import sample_runs
 from .tasks_worker import celery_app, compute_stats, dead_letters, fetch_stats
@@ -94,10 +93,8 @@ def create_app() -> Flask:
 
 
 def main() -> None:
-    port = int(os.environ.get("PORT", 5000))
     mode = "eager, no worker" if celery_app.conf.task_always_eager else "Redis queue"
-    print(f"Task producer ({mode}) on http://127.0.0.1:{port}/api/", flush=True)
-    create_app().run(host="127.0.0.1", port=port)
+    run_app(create_app(), f"Task producer ({mode}) on http://127.0.0.1:{{port}}/api/")
 
 
 if __name__ == "__main__":

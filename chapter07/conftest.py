@@ -13,6 +13,7 @@ from chapter07.tests.helpers import Registered, registered_clients
 from chapter07.tokendealer import create_app
 from testkit.databases import close_database
 from testkit.fixtures import server_fixture
+from testkit.runnerly import dealer_settings
 from testkit.servers import ServerProcess, python_command
 
 
@@ -23,13 +24,7 @@ def registered() -> Registered:
 
 @pytest.fixture
 def dealer(tmp_path, registered):
-    return create_app(
-        "testing",
-        KEY_DIR=str(tmp_path / "keys"),
-        CLIENTS_FILE=str(tmp_path / "clients.json"),
-        CLIENTS=registered.clients,
-        ISSUER="http://tokendealer.test",
-    )
+    return create_app("testing", **dealer_settings(tmp_path, registered.clients))
 
 
 @pytest.fixture

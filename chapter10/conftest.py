@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from chapter10.machinery.podman import build_context
 from chapter10.tests.helpers import IMAGE_TAG, on_loopback
-from chapter10.wheelhouse import wheelhouse
 from testkit import podman as podman_kit
 from testkit.fixtures import server_fixture
 
@@ -34,22 +34,7 @@ def base_image(podman) -> str:
 def base_python(podman, base_image) -> str:
     """The base image's Python version (Debian 12's: 3.11.2): the wheels'
     dependencies are chosen for it, not for the Python running the tests."""
-    command = "import platform; print(platform.python_version())"
-    return podman.run(
-        "run", "--rm", "--network=none", base_image, "python3", "-c", command
-    ).stdout.strip()
-
-
-def build_context(workdir: Path, wheels=(), requirements=(), python=None) -> Path:
-    """A build context as a reader's ``chapter10/`` folder: the wheels, the
-    health check, the .dockerignore."""
-    context = workdir / "context"
-    context.mkdir()
-    for name in ("healthcheck.py", ".dockerignore", "fullstack"):
-        copy = shutil.copytree if (HERE / name).is_dir() else shutil.copy2
-        copy(HERE / name, context / name)
-    wheelhouse(context / "wheels", wheels, requirements, python)
-    return context
+    return podman.python_version(base_image)
 
 
 def build_wheel(project: Path, dest: Path) -> Path:

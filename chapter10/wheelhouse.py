@@ -76,22 +76,37 @@ def closure(
         if key in seen:
             continue
         seen.add(key)
-        try:
-            dist = found.get(name) or metadata.distribution(name)
-        except metadata.PackageNotFoundError:
-            raise LookupError(
-                f"{requirement} is needed on Python {python or 'here'} but not "
-                f"installed here: pip install {requirement.name}"
-            ) from None
-        found[name] = dist
-        for text in dist.requires or []:
-            needed = Requirement(text)
-            extras = [""] + sorted(requirement.extras)
-            if needed.marker is None or any(
-                needed.marker.evaluate({**target, "extra": extra}) for extra in extras
-            ):
-                pending.append(needed)
+        dist = found[name] = found.get(name) or installed(requirement, python)
+        pending += requires(dist, requirement.extras, target)
     return sorted(found.values(), key=lambda d: canonicalize_name(d.metadata["Name"]))
+
+
+def installed(requirement: Requirement, python: str | None) -> metadata.Distribution:
+    """The installed distribution of ``requirement``; a LookupError that
+    says how to install it when there is none."""
+    try:
+        return metadata.distribution(canonicalize_name(requirement.name))
+    except metadata.PackageNotFoundError:
+        raise LookupError(
+            f"{requirement} is needed on Python {python or 'here'} but not "
+            f"installed here: pip install {requirement.name}"
+        ) from None
+
+
+def requires(
+    dist: metadata.Distribution, extras: set[str], target: dict[str, str]
+) -> list[Requirement]:
+    """What ``dist`` with these ``extras`` needs on the target Python."""
+    needed = []
+    for text in dist.requires or []:
+        requirement = Requirement(text)
+        marker = requirement.marker
+        if marker is None or any(
+            marker.evaluate({**target, "extra": extra})
+            for extra in ["", *sorted(extras)]
+        ):
+            needed.append(requirement)
+    return needed
 
 
 def target_environment(python: str | None) -> dict[str, str]:
@@ -224,21 +239,26 @@ def download(
     return found
 
 
+def copied(wheels, dest: Path) -> list[Path]:
+    """``wheels`` copied into ``dest``, where only they stay of the wheels
+    there: an earlier run's (another Python's, another version) would be one
+    more choice for the image's pip."""
+    dest.mkdir(parents=True, exist_ok=True)
+    given = [Path(wheel).resolve() for wheel in wheels]
+    for old in dest.glob("*.whl"):
+        if old.resolve() not in given:
+            old.unlink()
+    return [
+        wheel if wheel.parent == dest.resolve() else Path(shutil.copy2(wheel, dest))
+        for wheel in given
+    ]
+
+
 def wheelhouse(dest: Path, wheels=(), requirements=(), python=None) -> list[Path]:
     """Copy ``wheels`` to ``dest`` and add every wheel they and
     ``requirements`` need on ``python``: packed from this environment when
     the installed one fits that Python, else the same version downloaded."""
-    dest.mkdir(parents=True, exist_ok=True)
-    given = [Path(wheel).resolve() for wheel in wheels]
-    # An earlier run's wheel (another Python's, another version) would be
-    # one more choice for the image's pip: only this run's stay.
-    for old in dest.glob("*.whl"):
-        if old.resolve() not in given:
-            old.unlink()
-    made = [
-        wheel if wheel.parent == dest.resolve() else Path(shutil.copy2(wheel, dest))
-        for wheel in given
-    ]
+    made = copied(wheels, dest)
     needed = [Requirement(text) for text in requirements]
     for wheel in wheels:
         needed += requires_of(Path(wheel), python)

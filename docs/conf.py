@@ -144,13 +144,18 @@ class Site:
             return f"[{match['text']}](../index.md)"
         if match["image"]:
             return f"![{match['text']}]({os.path.relpath(resolved, PAGES)})"
+        return self.file_link(match["text"], path, resolved, page)
+
+    def file_link(self, text: str, path: str, resolved: Path, page: Path) -> str:
+        """A link to a file of the repository: to its page, or its name in
+        code where the site has no page for it (a binary, a missing file)."""
         shown = repo_path(resolved)
         if shown is None or not resolved.exists():
-            return f"{match['text']} (`{path}`)"  # nothing the site can show
+            return f"{text} (`{path}`)"  # nothing the site can show
         if resolved.is_file() and not is_text(resolved):
-            return f"{match['text']} (`{shown}`)"
+            return f"{text} (`{shown}`)"
         target_page = self.link_to(resolved, page)
-        return f"[{match['text']}]({os.path.relpath(target_page, page.parent)})"
+        return f"[{text}]({os.path.relpath(target_page, page.parent)})"
 
     def page_text(self, name: str) -> str:
         """The README with its links rewritten, code blocks left as they are."""

@@ -134,28 +134,7 @@ def make_activity(
     usual_pace: float = 5.5,
 ) -> dict:
     """One SummaryActivity of ``athlete`` starting at ``start`` (UTC), no id."""
-    if sport == "Ride":
-        km = rng.uniform(15, 90)
-        pace = 60 / rng.uniform(22, 32)
-        climb, heartrate_odds, heartrate = rng.uniform(3, 15), 0.7, (115, 155)
-    elif sport == "Walk":
-        km = rng.uniform(2, 8)
-        pace = rng.uniform(10, 13)
-        climb, heartrate_odds, heartrate = rng.uniform(1, 10), 0.6, (85, 110)
-    elif sport == "Swim":
-        km = rng.uniform(0.5, 3)
-        pace = rng.uniform(16, 27)
-        climb, heartrate_odds, heartrate = 0.0, 0.3, (120, 150)
-    else:  # a run, or a kind of run (TrailRun, VirtualRun...)
-        kind = rng.random()
-        if kind < 0.7:
-            km = rng.uniform(3, 12)
-        elif kind < 0.95:
-            km = rng.uniform(12, 25)
-        else:
-            km = rng.uniform(25, 42.2)
-        pace = min(7.0, max(4.0, usual_pace + rng.uniform(-0.5, 0.5) + km / 100))
-        climb, heartrate_odds, heartrate = rng.uniform(2, 18), 0.85, (135, 170)
+    km, pace, climb, heartrate_odds, heartrate = effort(rng, sport, usual_pace)
     distance = round(km * 1000, 1)
     moving_time = round(km * pace * 60)
     elapsed_time = moving_time + round(moving_time * rng.uniform(0, 0.08))
@@ -225,23 +204,48 @@ def make_activity(
     return activity
 
 
+def effort(rng: random.Random, sport: str, usual_pace: float) -> tuple:
+    """How far (km) and how fast (min/km) it went, how hilly (m climbed a
+    km), and the odds and range of a heart-rate monitor, by sport."""
+    if sport == "Ride":
+        km = rng.uniform(15, 90)
+        pace = 60 / rng.uniform(22, 32)
+        return km, pace, rng.uniform(3, 15), 0.7, (115, 155)
+    if sport == "Walk":
+        km = rng.uniform(2, 8)
+        pace = rng.uniform(10, 13)
+        return km, pace, rng.uniform(1, 10), 0.6, (85, 110)
+    if sport == "Swim":
+        km = rng.uniform(0.5, 3)
+        pace = rng.uniform(16, 27)
+        return km, pace, 0.0, 0.3, (120, 150)
+    # A run, or a kind of run (TrailRun, VirtualRun...): mostly short ones.
+    kind = rng.random()
+    low, high = (3, 12) if kind < 0.7 else (12, 25) if kind < 0.95 else (25, 42.2)
+    km = rng.uniform(low, high)
+    pace = min(7.0, max(4.0, usual_pace + rng.uniform(-0.5, 0.5) + km / 100))
+    return km, pace, rng.uniform(2, 18), 0.85, (135, 170)
+
+
 def activity_name(rng: random.Random, sport: str, hour: int, km: float) -> str:
     """Strava's default name ("Morning Run"), or one the athlete typed."""
     if sport == "Run" and km >= 20 and rng.random() < 0.5:
         return "Long run"
     if sport == "Run" and rng.random() < 0.15:
         return rng.choice(RUN_NAMES)
-    if hour < 4 or hour >= 21:
-        part = "Night"
-    elif hour < 11:
-        part = "Morning"
-    elif hour < 14:
-        part = "Lunch"
-    elif hour < 17:
-        part = "Afternoon"
-    else:
-        part = "Evening"
+    part = next(part for end, part in PARTS_OF_THE_DAY if hour < end)
     return f"{part} {sport}"
+
+
+# Strava's names for the hours of the day: (until this hour, name).
+PARTS_OF_THE_DAY = (
+    (4, "Night"),
+    (11, "Morning"),
+    (14, "Lunch"),
+    (17, "Afternoon"),
+    (21, "Evening"),
+    (24, "Night"),
+)
 
 
 def epoch(timestamp: str) -> int:

@@ -12,12 +12,12 @@ Playwright's driver process, the folder) is gone when the block ends.
 
 import os
 import tempfile
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .services import find_binary
+from .waiting import wait_until
 
 # The machine has no network: without these, Chromium keeps trying Google's
 # hosts (component updates, sync, field trials, QUIC probes) in the background.
@@ -81,9 +81,8 @@ def _wait_until_gone(marker: str, timeout: float = 10.0) -> None:
     folder on their command line; the main process is gone already, and
     they follow it within moments.
     """
-    deadline = time.monotonic() + timeout
-    while _processes_with(marker) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    with suppress(AssertionError):  # some lingering: no matter
+        wait_until(lambda: not _processes_with(marker), timeout, 0.05, marker)
 
 
 def _processes_with(marker: str) -> list[int]:

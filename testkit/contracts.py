@@ -16,6 +16,18 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+# A run as the data services take it: what a sync imports from Strava.
+A_RUN = {
+    "strava_id": 1,
+    "name": "Morning run",
+    "distance": 10000.0,
+    "start_date": "2026-10-03T07:12:44Z",
+    "elapsed_time": 3100,
+    "moving_time": 3000,
+    "average_speed": 3.33,
+    "max_speed": 4.5,
+}
+
 
 def json_error_check(ctx, response, case):
     """Every error is the JSON the READMEs promise, never an HTML page."""

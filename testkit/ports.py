@@ -1,10 +1,16 @@
 """Free loopback ports, and waiting for a server to answer on one."""
 
+import random
 import socket
 import subprocess
-import time
+
+from .waiting import wait_until
 
 LOCALHOST = "127.0.0.1"
+STACK_PORTS = 100
+# Bases below Linux's ephemeral range (32768 and up), where free_port() draws
+# and where any outgoing connection may take a port at any time.
+STACK_BASES = range(20_000, 32_000, STACK_PORTS)
 
 
 def free_port() -> int:
@@ -33,14 +39,21 @@ def wait_for_port(
     When the server is a child ``process`` that dies first, fail at once
     rather than waiting for the timeout.
     """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def listening() -> bool:
         if process is not None and process.poll() is not None:
             raise RuntimeError(
                 f"process exited with {process.returncode} before listening "
                 f"on {host}:{port}"
             )
-        if port_is_open(port, host):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing answered on {host}:{port} after {timeout}s")
+        return port_is_open(port, host)
+
+    wait_until(listening, timeout, 0.05, f"something answering on {host}:{port}")
+
+
+def free_port_base() -> int:
+    """A base whose hundred ports nothing listens on: a stack's 5000 to 5099."""
+    for base in random.sample(STACK_BASES, len(STACK_BASES)):
+        if not any(port_is_open(base + n) for n in range(STACK_PORTS)):
+            return base
+    raise AssertionError(f"no {STACK_PORTS} free ports in {STACK_BASES}")

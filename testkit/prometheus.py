@@ -8,7 +8,6 @@ evaluation interval, the given targets and rule files) and its database in
 
 import json
 import subprocess
-import time
 from pathlib import Path
 
 import requests
@@ -16,6 +15,7 @@ import requests
 from .ports import LOCALHOST, free_port
 from .servers import ServerProcess
 from .services import find_binary
+from .waiting import wait_until
 
 INSTALL = "sudo apt-get install prometheus"
 
@@ -36,12 +36,7 @@ class PrometheusProcess(ServerProcess):
 
     def wait_for(self, expression: str, timeout: float = 30.0) -> list[dict]:
         """Query until ``expression`` has a result (scrapes take a moment)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            result = self.query(expression)
-            if result or time.monotonic() > deadline:
-                return result
-            time.sleep(0.2)
+        return wait_until(lambda: self.query(expression), timeout, 0.2, expression)
 
     def api(self, path: str) -> dict:
         """``GET /api/v1/<path>``'s data (``"targets"``, ``"rules"``...)."""

@@ -53,6 +53,12 @@ elsewhere already; the prose says which. This runner adds:
     the blocks that follow to that base plus NN. A command that opens one
     of those ports is a server; a ``wait-for`` after it waits for the rest.
 
+``<!-- ctrl-c -->``
+    The reader's Ctrl-C, where the prose says so: stop the server (a whole
+    stack), and from there ``127.0.0.1:50NN`` is that port again, not a
+    stack's (for a chapter's one-command demo, before examples on fixed
+    ports).
+
 :func:`mark_integration` marks every block that starts or talks to a server
 or service ``integration``, so ``make quick`` runs only self-contained ones.
 """
@@ -60,7 +66,6 @@ or service ``integration``, so ``make quick`` runs only self-contained ones.
 import doctest
 import os
 import queue
-import random
 import re
 import shlex
 import shutil
@@ -82,7 +87,7 @@ from sybil.parsers.markdown.lexers import (
     FencedCodeBlockLexer,
 )
 
-from .ports import free_port, port_is_open
+from .ports import STACK_PORTS, free_port, free_port_base, port_is_open
 from .servers import ROOT
 
 DEFAULT_PORT = 5000
@@ -90,9 +95,6 @@ ADDRESS = re.compile(rf"\b(127\.0\.0\.1|localhost):{DEFAULT_PORT}\b")
 EXPLICIT_PORT = re.compile(rf"\bPORT={DEFAULT_PORT}\b")
 # A stack's ports, 5001 to 5099 (``<!-- ports: VARIABLE -->``); 5000 stays $PORT.
 STACK_ADDRESS = re.compile(r"\b(127\.0\.0\.1|localhost):50(0[1-9]|[1-9]\d)\b")
-STACK_PORTS = 100
-# Bases below Linux's ephemeral range (32768 and up), where free_port() draws.
-STACK_BASES = range(20_000, 32_000, STACK_PORTS)
 CHECKER = doctest.OutputChecker()
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 # Below pytest's own timeout (300 s), so the failure says which command hung.
@@ -109,14 +111,6 @@ ASSIGNMENT = re.compile(
     r"(?:^\$ |^|[;&|(]\s*|\bexport\s+)([A-Za-z_]\w*)=", re.MULTILINE
 )
 VARIABLE = re.compile(r"\$\{?([A-Za-z_]\w*)")
-
-
-def free_port_base() -> int:
-    """A base whose hundred ports nothing listens on: a stack's 5000 to 5099."""
-    for base in random.sample(STACK_BASES, len(STACK_BASES)):
-        if not any(port_is_open(base + n) for n in range(STACK_PORTS)):
-            return base
-    raise AssertionError(f"no {STACK_PORTS} free ports in {STACK_BASES}")
 
 
 @dataclass(frozen=True)
@@ -318,6 +312,12 @@ class ShellSession:
         self.port_base = free_port_base()
         self._in_terminal(f"export {variable}={self.port_base}", SERVER_START_TIMEOUT)
 
+    def interrupt(self) -> None:
+        """The reader's Ctrl-C (``<!-- ctrl-c -->``): the server stops, and a
+        stack's ports are no longer moved."""
+        self.stop_server()
+        self.port_base = None
+
     def rewrite(self, text: str) -> str:
         for local, actual in self.rewrites:
             text = text.replace(local, actual)
@@ -502,6 +502,10 @@ def evaluate_ports(example: Example) -> None:
     session_of(example).move_ports(example.parsed)
 
 
+def evaluate_ctrl_c(example: Example) -> None:
+    session_of(example).interrupt()
+
+
 class ShellBlockParser:
     """Sybil parser for ``shell`` and ``console`` fenced blocks."""
 
@@ -518,11 +522,13 @@ class ShellBlockParser:
 
 
 class DirectiveParser:
-    """Sybil parser for the runner's ``needs``, ``wait-for`` and ``ports``
-    comments."""
+    """Sybil parser for the runner's ``needs``, ``wait-for``, ``ports`` and
+    ``ctrl-c`` comments."""
 
     def __init__(self) -> None:
-        self.lexer = DirectiveInHTMLCommentLexer(directive="needs|wait-for|ports")
+        self.lexer = DirectiveInHTMLCommentLexer(
+            directive="needs|wait-for|ports|ctrl-c"
+        )
 
     def __call__(self, document):
         for region in self.lexer(document):
@@ -545,6 +551,14 @@ class DirectiveParser:
                     )
                 region.parsed = arguments
                 region.evaluator = evaluate_ports
+            elif region.lexemes["directive"] == "ctrl-c":
+                if arguments:
+                    raise ValueError(
+                        f"{document.path}: <!-- ctrl-c {arguments} -->: "
+                        "takes no argument"
+                    )
+                region.parsed = arguments
+                region.evaluator = evaluate_ctrl_c
             else:
                 region.parsed = arguments
                 region.evaluator = evaluate_wait_for
@@ -558,18 +572,39 @@ def stop_servers(namespace: dict) -> None:
         session.stop()
 
 
+DIRECTIVES = (evaluate_needs, evaluate_wait_for, evaluate_ports, evaluate_ctrl_c)
+
+
+def _after_directive(example: Example, uses_service: set, uses_server: set) -> None:
+    """What a directive means for the README's blocks after it."""
+    document = str(example.document.path)
+    evaluator = example.region.evaluator
+    if evaluator is evaluate_needs:
+        # An installed command (nginx) is used by blocks marked for what
+        # they start or call; a broker's variables are in any block.
+        if any(SERVICES[name].variables for name in example.parsed):
+            uses_service.add(document)
+    elif evaluator is evaluate_ctrl_c:
+        uses_server.discard(document)
+    else:  # wait-for, ports: a server runs, until the reader's Ctrl-C
+        uses_server.add(document)
+
+
 def mark_integration(items: list[pytest.Item]) -> None:
     """Mark the README blocks that start or talk to a server or service.
 
     A ``shell`` block starts something; a ``console`` block that names the
     server's address talks to it, and so does one that uses a variable such
-    a block set (``etag=$(curl ...)``); after a ``needs`` directive, every
-    shell or console block may use the service. Python blocks and console blocks
-    that run a command of their own stay fast, in ``make quick``. A block
-    that Sybil's ``skip`` covers runs nothing, and stays with its directive
-    (deselected alone, it would leave the skip pending for the next block).
+    a block set (``etag=$(curl ...)``); after a ``needs`` directive for a
+    broker, every shell or console block may use the service, and so may
+    every block after a ``wait-for`` or ``ports``, until a ``ctrl-c``. Python
+    blocks and console blocks that run a command of their own stay fast, in
+    ``make quick``. A block that Sybil's ``skip`` covers runs nothing, and
+    stays with its directive (deselected alone, it would leave the skip
+    pending for the next block).
     """
-    uses_service: set[str] = set()
+    uses_service: set[str] = set()  # a broker's variables are everywhere
+    uses_server: set[str] = set()  # until the reader's Ctrl-C
     server_variables: set[str] = set()
     skipping = None  # None, "next" or "start"
     current = None
@@ -592,14 +627,14 @@ def mark_integration(items: list[pytest.Item]) -> None:
         if skipping:
             skipping = None if skipping == "next" else skipping
             continue
-        if evaluator in (evaluate_needs, evaluate_wait_for, evaluate_ports):
-            uses_service.add(document)
+        if evaluator in DIRECTIVES:
+            _after_directive(example, uses_service, uses_server)
             slow = True
         elif evaluator is evaluate_shell:
             slow = True
         elif evaluator is evaluate_console:
             slow = (
-                document in uses_service
+                document in uses_service | uses_server
                 or bool(ADDRESS.search(example.parsed))
                 or bool(STACK_ADDRESS.search(example.parsed))
                 or bool(server_variables & set(VARIABLE.findall(example.parsed)))

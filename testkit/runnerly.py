@@ -4,13 +4,14 @@ in containers): log in through the fake Strava, wait for a sync, and
 chapter 8's whole scenario in a browser."""
 
 import re
-import time
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from playwright.sync_api import Page, expect
 
 import fakestrava
+from testkit.waiting import wait_until
 
 
 def log_in(urls: dict[str, str], session: requests.Session) -> None:
@@ -30,14 +31,32 @@ def log_in(urls: dict[str, str], session: requests.Session) -> None:
     assert home.status_code == 200, home.text
 
 
+def dealer_settings(
+    folder: Path, clients: dict, issuer: str = "http://tokendealer.test"
+) -> dict:
+    """A TokenDealer's settings in a test (chapter 7's, and chapter 8's that
+    grows it): its keys and its clients file in ``folder``, these clients."""
+    return {
+        "KEY_DIR": str(folder / "keys"),
+        "CLIENTS_FILE": str(folder / "clients.json"),
+        "CLIENTS": clients,
+        "ISSUER": issuer,
+    }
+
+
 def wait_for_sync(url: str, headers: dict, timeout: float = 60) -> dict:
     """The sync state once the worker has finished, as the page polls it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        state = requests.get(url, headers=headers, timeout=5).json()
-        if state["state"] in ("done", "failed") or time.monotonic() > deadline:
-            return state
-        time.sleep(0.2)
+
+    def state() -> dict:
+        return requests.get(url, headers=headers, timeout=5).json()
+
+    def finished() -> dict | None:
+        answer = state()
+        return answer if answer["state"] in ("done", "failed") else None
+
+    return wait_until(
+        finished, timeout, 0.2, what=lambda: f"a finished sync: {state()}"
+    )
 
 
 # A sync imports every run of the fake's history: well beyond a page or two.

@@ -10,13 +10,14 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from werkzeug.serving import make_server
 
 from .ports import LOCALHOST, free_port, wait_for_port
+from .waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,14 +121,31 @@ class ServerProcess:
             raise RuntimeError(f"{' '.join(self.command)}: {error}\n{output}") from None
         return self
 
+    def wait_for_output(self, text: str, timeout: float | None = None) -> str:
+        """Until ``text`` is in what the process printed (``timeout``: its
+        start's by default); all it printed. Fails at once if it exits."""
+
+        def printed() -> str | None:
+            output = self.output()
+            if text in output:
+                return output
+            assert self.process.poll() is None, (
+                f"exited with {self.process.returncode}:\n{output}"
+            )
+            return None
+
+        return wait_until(
+            printed,
+            timeout or self.timeout,
+            what=lambda: (
+                f"{text!r} printed by {' '.join(self.command)}:\n{self.output()}"
+            ),
+        )
+
     def _wait_until_ready(self) -> None:
         if self.ready is None:
             return
-        deadline = time.monotonic() + self.timeout
-        while not self.ready():
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"not ready after {self.timeout}s")
-            time.sleep(0.1)
+        wait_until(self.ready, self.timeout, what="ready")
 
     def output(self) -> str:
         """Everything the process printed so far."""
@@ -160,6 +178,22 @@ class ServerProcess:
         self.stop()
 
 
+def answer_in_process(client, sent, context) -> bytes:
+    """A ``requests_mock`` answer from a Flask test ``client``: the request
+    requests would have ``sent``, asked of the app in this process."""
+    url = urlsplit(sent.url)
+    answer = client.open(
+        url.path,
+        method=sent.method,
+        query_string=url.query,
+        headers=dict(sent.headers),
+        data=sent.body,
+    )
+    context.status_code = answer.status_code
+    context.headers = dict(answer.headers)
+    return answer.get_data()
+
+
 def python_command(*args: str) -> list[str]:
     """``python ARGS`` with the interpreter that runs the tests."""
     return [sys.executable, *args]
@@ -178,12 +212,16 @@ def _signal_group(process: subprocess.Popen, signum: int) -> None:
 
 def _wait_for_group(process: subprocess.Popen, timeout: float) -> bool:
     """Wait until every process of the group has gone; False on timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def gone() -> bool:
         process.poll()  # reap the leader, or it lingers as a zombie
         try:
             os.killpg(process.pid, 0)
         except ProcessLookupError:
             return True
-        time.sleep(0.02)
-    return False
+        return False
+
+    try:
+        return wait_until(gone, timeout, 0.02, "the process group gone")
+    except AssertionError:
+        return False  # the caller kills it

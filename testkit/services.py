@@ -117,6 +117,17 @@ def nginx_with_lua() -> str:
     return binary
 
 
+def proxy_to(url: str, forwarded_for: str = "$remote_addr") -> str:
+    """An nginx ``location /`` passing every request to ``url``, with
+    ``X-Forwarded-For`` set to ``forwarded_for`` (an nginx variable)."""
+    return f"""
+        location / {{
+            proxy_pass {url};
+            proxy_set_header X-Forwarded-For {forwarded_for};
+        }}
+    """
+
+
 def nginx_server(
     workdir: Path,
     server: str,

@@ -125,23 +125,29 @@ def machine() -> str:
     return f"{cpus or os.cpu_count()} CPUs, {model}, Python {python}, {today}"
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned names, right-aligned figures, two spaces apart.
+def table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], *, names: int = 1
+) -> str:
+    """Left-aligned names (the first ``names`` columns), right-aligned
+    figures, two spaces apart.
 
     >>> print(table(("variant", "requests/s"), [("plain", "1200"), ("waf", "1100")]))
     variant  requests/s
     plain          1200
     waf            1100
+    >>> print(table(("section", "variant", "ms"), [("cache", "304", "0.7")], names=2))
+    section  variant   ms
+    cache    304      0.7
     """
     lines = [tuple(header), *(tuple(row) for row in rows)]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
 
     def render(line):
-        first = line[0].ljust(widths[0])
-        rest = (
-            cell.rjust(width) for cell, width in zip(line[1:], widths[1:], strict=True)
+        cells = (
+            cell.ljust(width) if column < names else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(line, widths, strict=True))
         )
-        return "  ".join([first, *rest]).rstrip()
+        return "  ".join(cells).rstrip()
 
     return "\n".join(render(line) for line in lines)
 

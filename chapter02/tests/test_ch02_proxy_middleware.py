@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from chapter02.proxy_middleware import create_app
+from testkit.services import proxy_to
 
 SPOOFED = {"X-Forwarded-For": "6.6.6.6"}  # what a client may claim
 
@@ -44,14 +45,7 @@ def test_behind_a_real_nginx_the_spoofed_address_is_ignored(
     proxied_app, live_server, nginx
 ):
     app = live_server(proxied_app)
-    proxy = nginx(
-        f"""
-        location / {{
-            proxy_pass {app.url};
-            # Append the peer nginx saw to what the client sent.
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        }}
-        """
-    )
+    # Append the peer nginx saw to what the client sent.
+    proxy = nginx(proxy_to(app.url, "$proxy_add_x_forwarded_for"))
     answer = requests.get(f"{proxy.url}/api/ip", headers=SPOOFED, timeout=5).json()
     assert answer == {"remote_addr": "127.0.0.1", "forwarded_for": "6.6.6.6, 127.0.0.1"}

@@ -14,12 +14,13 @@ Run it alone with ``python -m chapter03.machinery.fake_tracker`` (on ``$PORT``).
 """
 
 import itertools
-import os
 import threading
 import time
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
+
+from chapter02.skeleton.serving import run_app
 
 BROKEN, SLOW, GARBLED = 500, 504, 666
 
@@ -110,9 +111,7 @@ def create_app(slow_seconds: float = 5.0) -> Flask:
 
 
 def main() -> None:
-    port = int(os.environ.get("PORT", 5000))
-    print(f"Fake bug tracker on http://127.0.0.1:{port}/rest/bug", flush=True)
-    create_app().run(host="127.0.0.1", port=port)
+    run_app(create_app(), "Fake bug tracker on http://127.0.0.1:{port}/rest/bug")
 
 
 if __name__ == "__main__":

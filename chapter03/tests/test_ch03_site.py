@@ -249,6 +249,17 @@ CUT_WORDS = r"""() => {
 }"""
 
 
+def too_small(path: str, diagrams: list[dict]) -> list[str]:
+    """The diagrams of a page whose smallest label is too small to read."""
+    small = []
+    for number, labels in enumerate(diagrams, 1):
+        assert labels["count"], f"{path}: diagram {number} has no label"
+        size, text = labels["smallest"]
+        if size < SMALLEST_LABEL_PX:
+            small.append(f"{path}, diagram {number}: {size:.1f} px ({text!r})")
+    return small
+
+
 @pytest.mark.e2e
 def test_diagrams_and_tables_read_at_1200_pixels(served, site):
     """Every diagram's labels are 12 px or more; no table cuts a word in two.
@@ -268,12 +279,9 @@ def test_diagrams_and_tables_read_at_1200_pixels(served, site):
         for path in pages:
             page.goto(served + path)
             page.wait_for_function(DIAGRAMS_DRAWN)
-            for number, labels in enumerate(page.evaluate(DIAGRAM_LABELS), 1):
-                drawn += 1
-                assert labels["count"], f"{path}: diagram {number} has no label"
-                size, text = labels["smallest"]
-                if size < SMALLEST_LABEL_PX:
-                    small.append(f"{path}, diagram {number}: {size:.1f} px ({text!r})")
+            labels = page.evaluate(DIAGRAM_LABELS)
+            drawn += len(labels)
+            small += too_small(path, labels)
         for name in ["index", *(f"chapters/{name}" for name in existing_readmes())]:
             page.goto(served + f"{name}.html")
             cut += [f"{name}: {word!r}" for word in page.evaluate(CUT_WORDS)]
@@ -330,6 +338,18 @@ def fetch(url: str) -> bytes:
         raise AssertionError(f"{url}: {error.code}") from None
 
 
+def read_links(address: str, pages: dict, served: str) -> list[tuple[str, str]]:
+    """Fetch ``address`` (it must answer); a page's links within the site,
+    each with where it is, and the page kept in ``pages``."""
+    body = fetch(address)
+    if not address.endswith(".html"):
+        return []
+    parser = pages[address] = Links()
+    parser.feed(body.decode("utf-8"))
+    targets = (urljoin(address, target) for target in parser.targets)
+    return [(target, address) for target in targets if target.startswith(served)]
+
+
 @pytest.mark.e2e
 def test_every_internal_link_resolves(served):
     pages, seen, wanted = {}, set(), [(served + "index.html", "index.html")]
@@ -338,15 +358,7 @@ def test_every_internal_link_resolves(served):
         address, fragment = urldefrag(url)
         if address not in pages and address not in seen:
             seen.add(address)
-            body = fetch(address)
-            if address.endswith(".html"):
-                parser = Links()
-                parser.feed(body.decode("utf-8"))
-                pages[address] = parser
-                for target in parser.targets:
-                    absolute = urljoin(address, target)
-                    if absolute.startswith(served):
-                        wanted.append((absolute, address))
+            wanted += read_links(address, pages, served)
         if fragment and address in pages:
             assert fragment in pages[address].ids, f"{url} (from {linked_from})"
     assert len([page for page in pages if "/files/" in page]) > 50

@@ -31,20 +31,11 @@ from openapi_core.exceptions import OpenAPIError
 from chapter04.dataservice import create_app
 from chapter04.monolith.models import Run, User, db
 from chapter04.monolith.strava_client import parse_date
+from testkit.contracts import A_RUN as RUN
 from testkit.contracts import CHECKS
 from testkit.databases import close_database
 
 SPEC = Path(__file__).parent.parent / "dataservice" / "openapi.yaml"
-RUN = {
-    "strava_id": 1,
-    "name": "Morning run",
-    "distance": 10000.0,
-    "start_date": "2026-10-03T07:12:44Z",
-    "elapsed_time": 3100,
-    "moving_time": 3000,
-    "average_speed": 3.33,
-    "max_speed": 4.5,
-}
 
 # The example database is off (``database=None`` below), but Hypothesis also
 # caches to ``.hypothesis/`` in the working directory, as soon as the tests are

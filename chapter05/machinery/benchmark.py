@@ -14,6 +14,10 @@ The servers run in threads of this process, on 127.0.0.1. ``SMOKE_TEST=1``
 makes it a run of about a second. Numbers depend on the machine; compare rows
 of one run, not runs. ``--svg chart.svg`` also draws the table as bar charts
 (``benchmark.svg`` beside this file is the README's table, drawn).
+
+Measured with chapter 1's benchmark kit (:mod:`chapter01.machinery.kit`): the
+rounds interleave every row, each row's figure is its median over the rounds,
+shown with their spread, and the kit prints the table and draws the chart.
 """
 
 import argparse
@@ -26,15 +30,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
-from xml.sax.saxutils import escape
 
 import requests
 import trustme
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+from chapter01.machinery import kit
 
 from .. import binary_payloads, http_cache
 from ..runs import sample_runs
@@ -139,33 +145,52 @@ def per_call_ms(function: Callable[[], object], calls: int) -> float:
     return (time.perf_counter() - started) * 1000 / calls
 
 
-def measure_connections(
-    server: Server, calls: int, verify: bool | str = True
-) -> list[tuple]:
+@dataclass
+class Row:
+    """One row of the table: what it measures, and its figure each round."""
+
+    section: str
+    variant: str
+    size: int
+    measure: Callable[[], float]  # ms per operation, over one round's calls
+    times: list[float] = field(default_factory=list)
+
+    @property
+    def ms(self) -> float:
+        return kit.median(self.times)
+
+
+def connection_rows(server: Server, calls: int, verify: bool | str = True) -> list[Row]:
     """``verify``: the CA file for HTTPS. It is passed on every call because
     requests lets ``REQUESTS_CA_BUNDLE`` override a ``Session.verify``."""
     url = f"{server.url}/ping"
     scheme = url.split(":")[0]
-    with requests.Session() as session:
-        session.get(url, verify=verify)  # open the connection before timing
-        opened = server.connections
-        pooled = per_call_ms(
-            lambda: session.get(url, verify=verify, timeout=TIMEOUT), calls
+
+    def pooled() -> float:
+        with requests.Session() as session:
+            session.get(url, verify=verify)  # open the connection before timing
+            opened = server.connections
+            ms = per_call_ms(
+                lambda: session.get(url, verify=verify, timeout=TIMEOUT), calls
+            )
+            # A pooled row that reconnected would measure nothing.
+            assert server.connections == opened, "the pooled session reconnected"
+        return ms
+
+    def fresh() -> float:
+        # requests.get makes a Session for the call and closes it: a new
+        # connection (and for HTTPS a new TLS handshake) every time.
+        return per_call_ms(
+            lambda: requests.get(url, verify=verify, timeout=TIMEOUT), calls
         )
-        # A pooled row that reconnected would measure nothing.
-        assert server.connections == opened, "the pooled session reconnected"
-    # requests.get makes a Session for the call and closes it: a new
-    # connection (and for HTTPS a new TLS handshake) every time.
-    fresh = per_call_ms(
-        lambda: requests.get(url, verify=verify, timeout=TIMEOUT), calls
-    )
+
     return [
-        ("connections", f"{scheme}, {POOLED}", 2, pooled),
-        ("connections", f"{scheme}, {FRESH}", 2, fresh),
+        Row("connections", f"{scheme}, {POOLED}", 2, pooled),
+        Row("connections", f"{scheme}, {FRESH}", 2, fresh),
     ]
 
 
-def measure_payloads(runs: list[dict], rounds: int) -> list[tuple]:
+def payload_rows(runs: list[dict], repeats: int) -> list[Row]:
     encoders = {
         "json": (
             lambda: json.dumps(runs).encode(),
@@ -188,28 +213,58 @@ def measure_payloads(runs: list[dict], rounds: int) -> list[tuple]:
     for name, (encode, decode) in encoders.items():
         body = encode()
         assert len(decode(body)) == len(runs)  # a fast wrong codec proves nothing
-        round_trip = per_call_ms(lambda e=encode, d=decode: d(e()), rounds)
-        rows.append(("payload", name, len(body), round_trip))
+        rows.append(
+            Row("payload", name, len(body), round_trips(encode, decode, repeats))
+        )
     return rows
 
 
-def measure_cache(url: str, calls: int) -> list[tuple]:
-    with requests.Session() as session:
-        first = session.get(url)
-        etag = first.headers["ETag"]
-        full = per_call_ms(lambda: session.get(url).json(), calls)
-        revalidated = session.get(url, headers={"If-None-Match": etag})
-        assert revalidated.status_code == 304
-        not_modified = per_call_ms(
-            lambda: session.get(url, headers={"If-None-Match": etag}), calls
-        )
+def round_trips(
+    encode: Callable[[], bytes], decode: Callable[[bytes], object], repeats: int
+) -> Callable[[], float]:
+    """A round's measure: ms to encode then decode, over ``repeats`` times."""
+    return lambda: per_call_ms(lambda: decode(encode()), repeats)
+
+
+def cache_rows(url: str, calls: int) -> list[Row]:
+    first = requests.get(url, timeout=TIMEOUT)
+    etag = first.headers["ETag"]
+    revalidated = requests.get(url, headers={"If-None-Match": etag}, timeout=TIMEOUT)
+    assert revalidated.status_code == 304
+
+    def timed(headers: dict[str, str], read: Callable) -> Callable[[], float]:
+        def measure() -> float:
+            with requests.Session() as session:
+                session.get(url, headers=headers, timeout=TIMEOUT)  # connected
+                return per_call_ms(
+                    lambda: read(session.get(url, headers=headers, timeout=TIMEOUT)),
+                    calls,
+                )
+
+        return measure
+
     return [
-        ("cache", "full 200", len(first.content), full),
-        ("cache", "304 revalidation", len(revalidated.content), not_modified),
+        Row("cache", "full 200", len(first.content), timed({}, requests.Response.json)),
+        Row(
+            "cache",
+            "304 revalidation",
+            len(revalidated.content),
+            timed({"If-None-Match": etag}, lambda response: response.content),
+        ),
     ]
 
 
-def run(calls: int, run_count: int, rounds: int) -> list[tuple]:
+def measured(rows: list[Row], rounds: int) -> list[Row]:
+    """Every row's figure once a round, the rows interleaved (chapter 1's kit)."""
+    by_variant = {row.variant: row for row in rows}
+    for _, variant in kit.interleaved(list(by_variant), rounds):
+        by_variant[variant].times.append(by_variant[variant].measure())
+    return rows
+
+
+def run(calls: int, run_count: int, repeats: int, rounds: int) -> list[Row]:
+    """``calls`` HTTP calls and ``repeats`` payload round trips per row and
+    round, over ``run_count`` runs, for ``rounds`` rounds."""
     runs = sample_runs(run_count)
     app = DispatcherMiddleware(ping, {"/cache": http_cache.create_app(runs)})
     tls, authority = local_tls()
@@ -218,36 +273,53 @@ def run(calls: int, run_count: int, rounds: int) -> list[tuple]:
         serve(ping, tls) as https,
         authority.cert_pem.tempfile() as ca_file,
     ):
-        return (
-            measure_connections(http, calls)
-            + measure_connections(https, calls, verify=ca_file)
-            + measure_payloads(runs, rounds)
-            + measure_cache(f"{http.url}/cache/api/runs", calls)
+        rows = (
+            connection_rows(http, calls)
+            + connection_rows(https, calls, verify=ca_file)
+            + payload_rows(runs, repeats)
+            + cache_rows(f"{http.url}/cache/api/runs", calls)
         )
+        return measured(rows, rounds)
 
 
-def table(rows: list[tuple]) -> str:
-    lines = [
-        f"{'section':<12} {'variant':<30} {'bytes':>9} {'ms/op':>9}",
-        f"{'-' * 12} {'-' * 30} {'-' * 9} {'-' * 9}",
-    ]
-    for section, variant, size, ms in rows:
-        lines.append(f"{section:<12} {variant:<30} {size:>9} {ms:>9.3f}")
-    return "\n".join(lines)
+HEADER = ("section", "variant", "bytes", "ms/op", "spread")
+
+
+def table(rows: list[Row]) -> str:
+    """The rows as the kit prints a table.
+
+    >>> print(table([Row("payload", "json", 10, None, [0.5, 0.4, 0.6])]))
+    section  variant  bytes  ms/op  spread
+    payload  json        10  0.500    ±20%
+    """
+    return kit.table(
+        HEADER,
+        [
+            (
+                row.section,
+                row.variant,
+                str(row.size),
+                f"{row.ms:.3f}",
+                kit.spread(row.times),
+            )
+            for row in rows
+        ],
+        names=2,
+    )
 
 
 def pooling_savings(rows: list[tuple]) -> str:
     """What the pooled session saves per call, over HTTP and over HTTPS.
 
     >>> print(pooling_savings([
-    ...     ("connections", "http, pooled session", 2, 0.5),
-    ...     ("connections", "http, new connection per call", 2, 1.0),
-    ...     ("connections", "https, pooled session", 2, 0.5),
-    ...     ("connections", "https, new connection per call", 2, 3.0),
+    ...     Row("connections", "http, pooled session", 2, None, [0.5]),
+    ...     Row("connections", "http, new connection per call", 2, None, [1.0]),
+    ...     Row("connections", "https, pooled session", 2, None, [0.5]),
+    ...     Row("connections", "https, new connection per call", 2, None, [3.0]),
     ... ]))
     pooling saves 0.50 ms a call over http (2.0x faster), 2.50 ms over https (6.0x)
     """
-    ms = {variant: value for section, variant, _, value in rows}
+    ms = {row.variant: row.ms for row in rows}
     http, https = (
         (ms[f"{scheme}, {FRESH}"], ms[f"{scheme}, {POOLED}"])
         for scheme in ("http", "https")
@@ -259,59 +331,32 @@ def pooling_savings(rows: list[tuple]) -> str:
     )
 
 
-# One chart per section and unit: (heading, section, figure: 2 bytes, 3 ms).
+# One chart per section and unit: (heading, section, bytes or milliseconds).
 CHARTS = (
-    ("connections: ms per call", "connections", 3),
-    ("payloads: bytes", "payload", 2),
-    ("payloads: ms to encode then decode", "payload", 3),
-    ("cache: ms per call", "cache", 3),
+    ("connections: ms per call", "connections", "ms"),
+    ("payloads: bytes", "payload", "bytes"),
+    ("payloads: ms to encode then decode", "payload", "ms"),
+    ("cache: ms per call", "cache", "ms"),
 )
 
 
-def chart(rows: list[tuple], note: str) -> str:
-    """The table as horizontal bar charts, one per section and unit, in SVG.
+def chart(rows: list[Row], note: str) -> str:
+    """The table as the kit's bar charts, one per section and unit, in SVG.
 
-    Every chart here is "less is better". Written out by hand, so the same
-    table gives the same file, byte for byte; ``note`` goes on top.
-
-    >>> svg = chart([("cache", "full 200", 900, 2.5)], "one call")
+    >>> svg = chart([Row("cache", "full 200", 900, None, [2.5])], "one call")
     >>> svg.startswith("<svg") and ">full 200</text>" in svg and ">2.500</text>" in svg
     True
     """
-    width, left, room, line = 640, 210, 360, 20
-    out = [f'<text x="10" y="26" class="note">{escape(note)} (less is better)</text>']
-    y = 26
-    for heading, section, figure in CHARTS:
-        chosen = [row for row in rows if row[0] == section]
-        if not chosen:
-            continue
-        y += 30
-        out.append(f'<text x="10" y="{y}" class="heading">{escape(heading)}</text>')
-        top = max(row[figure] for row in chosen) or 1
-        for row in chosen:
-            y += line
-            length = row[figure] / top * room
-            value = f"{row[figure]:.3f}" if figure == 3 else str(row[figure])
-            out += [
-                f'<text x="{left - 8}" y="{y}" class="label">{escape(row[1])}</text>',
-                f'<rect x="{left}" y="{y - 12}" width="{length:.1f}" height="14"/>',
-                f'<text x="{left + length + 6:.1f}" y="{y}">{value}</text>',
+    sections = []
+    for heading, section, unit in CHARTS:
+        chosen = [row for row in rows if row.section == section]
+        if chosen:
+            bars = [
+                (row.variant, f"{row.ms:.3f}" if unit == "ms" else str(row.size))
+                for row in chosen
             ]
-    height = y + 14
-    return "\n".join(
-        [
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
-            f'height="{height}" viewBox="0 0 {width} {height}" '
-            f'font-family="sans-serif" font-size="12">',
-            "<style>.note{fill:#555}.heading{font-weight:bold}"
-            ".label{text-anchor:end}rect{fill:#2f855a}</style>",
-            # Its own background: the chart stays readable on a dark page.
-            f'<rect width="{width}" height="{height}" style="fill:#fff"/>',
-            *out,
-            "</svg>",
-            "",
-        ]
-    )
+            sections.append((heading, "less is better", bars))
+    return kit.chart(sections, [note], left=210, colour="#2f855a")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -328,10 +373,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     smoke = os.environ.get("SMOKE_TEST") == "1"
-    calls, run_count, rounds = (30, 100, 30) if smoke else (1000, 1000, 300)
-    note = f"{calls} HTTP calls per row, {run_count} runs per payload"
+    calls, run_count, repeats, rounds = (
+        (10, 100, 10, 3) if smoke else (200, 1000, 60, 5)
+    )
+    note = (
+        f"{rounds} rounds of {calls} HTTP calls per row, {run_count} runs per payload"
+    )
     print(note)
-    rows = run(calls, run_count, rounds)
+    rows = run(calls, run_count, repeats, rounds)
     print(table(rows))
     print(pooling_savings(rows))
     if args.svg:

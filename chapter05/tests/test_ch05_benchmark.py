@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from chapter05.machinery import benchmark
+from chapter05.machinery.benchmark import Row
 
 ROWS = [
     ("connections", "http, pooled session"),
@@ -36,14 +37,30 @@ def parse(output: str) -> dict[tuple[str, str], tuple[int, float]]:
     for line in output.splitlines():
         section, *rest = line.split() or [""]
         if section in {"connections", "payload", "cache"}:
-            *variant, size, ms = rest
+            *variant, size, ms, spread = rest
+            assert re.fullmatch(r"±\d+%|n/a", spread), line
             rows[(section, " ".join(variant))] = (int(size), float(ms))
     return rows
 
 
 def test_table_format():
-    text = benchmark.table([("payload", "json", 10, 0.5)])
+    text = benchmark.table([Row("payload", "json", 10, None, [0.5, 0.7, 0.3])])
     assert parse(text) == {("payload", "json"): (10, 0.5)}
+    assert (
+        text.split()
+        == "section variant bytes ms/op spread payload json 10 0.500 ±40%".split()
+    )
+
+
+def test_every_row_is_measured_once_a_round_interleaved():
+    order = []
+    rows = [
+        Row("s", name, 0, lambda name=name: order.append(name) or 1.0)
+        for name in ("a", "b", "c")
+    ]
+    benchmark.measured(rows, rounds=2)
+    assert order == ["a", "b", "c", "b", "c", "a"]
+    assert [row.times for row in rows] == [[1.0, 1.0]] * 3
 
 
 def test_the_readme_shows_every_row():
@@ -56,7 +73,8 @@ def test_the_readme_shows_every_row():
 
 @pytest.mark.integration
 def test_a_tiny_run_measures_every_row():
-    rows = benchmark.run(calls=2, run_count=3, rounds=2)
+    rows = benchmark.run(calls=2, run_count=3, repeats=2, rounds=2)
+    assert all(len(row.times) == 2 for row in rows)
     measured = parse(benchmark.table(rows))
     assert list(measured) == ROWS
     assert measured[("cache", "304 revalidation")][0] == 0  # a 304 has no body
@@ -89,30 +107,31 @@ def test_https_is_verified_against_the_test_ca():
             requests.get(server.url, timeout=5)
 
 
-def readme_run() -> tuple[str, list[tuple]]:
-    """The note and the rows of the table the README shows."""
+def readme_run() -> tuple[str, list[Row]]:
+    """The note and the rows of the table the README shows (their medians)."""
     [block] = re.findall(r"```text\n(.*?)```", README.read_text(), re.DOTALL)
-    rows = [(*key, *figures) for key, figures in parse(block).items()]
+    rows = [Row(*key, size, None, [ms]) for key, (size, ms) in parse(block).items()]
     return block.splitlines()[0], rows
 
 
 def test_the_chart_draws_each_figure_to_scale():
     rows = [
-        ("connections", "http, pooled session", 2, 0.5),
-        ("connections", "http, new connection per call", 2, 2.0),
-        ("cache", "full 200", 900, 3.0),
+        Row("connections", "http, pooled session", 2, None, [0.5]),
+        Row("connections", "http, new connection per call", 2, None, [2.0]),
+        Row("cache", "full 200", 900, None, [3.0]),
     ]
     svg = ElementTree.fromstring(benchmark.chart(rows, "3 calls"))
     bars = [float(bar.get("width")) for bar in svg.iter(SVG + "rect")][1:]
     # Milliseconds of the connections, then of the cache; no payload row.
-    assert bars == [90.0, 360.0, 360.0]
+    assert bars == [85.0, 340.0, 340.0]
     texts = [text.text for text in svg.iter(SVG + "text")]
-    assert texts[0] == "3 calls (less is better)"
+    assert texts[0] == "3 calls"
+    assert "connections: ms per call " in texts  # then "(less is better)"
     assert "payloads: bytes" not in texts
 
 
 def test_svg_writes_the_chart_where_asked_and_only_then(monkeypatch, tmp_path):
-    measured = [(*key, 10, 1.0) for key in ROWS]
+    measured = [Row(*key, 10, None, [1.0]) for key in ROWS]
     monkeypatch.setattr(benchmark, "run", lambda *counts: measured)
     monkeypatch.chdir(tmp_path)
 

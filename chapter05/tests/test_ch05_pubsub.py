@@ -63,24 +63,33 @@ def test_publisher_reports_unroutable_events():
 # The same behaviour against the real broker.
 
 
+class Names:
+    """A unique exchange, and the queues a test names after it."""
+
+    def __init__(self) -> None:
+        self.exchange = f"test-{uuid.uuid4().hex[:8]}"
+        self.queues: list[str] = []
+
+    def queue(self, name: str) -> str:
+        self.queues.append(f"{self.exchange}.{name}")
+        return self.queues[-1]
+
+
 @pytest.fixture
 def names(rabbitmq_url):
     """A unique exchange and queue prefix; deleted afterwards."""
-    prefix = f"test-{uuid.uuid4().hex[:8]}"
-    queues: list[str] = []
-    yield prefix, queues
+    made = Names()
+    yield made
     with connect(rabbitmq_url) as connection:
         channel = connection.channel()
-        for queue in queues:
+        for queue in made.queues:
             channel.queue_delete(queue)
-        channel.exchange_delete(prefix)
+        channel.exchange_delete(made.exchange)
 
 
 @pytest.mark.integration
 def test_a_subscriber_down_gets_the_message_when_back(rabbitmq_url, names):
-    exchange, queues = names
-    queue = f"{exchange}.race-board"
-    queues.append(queue)
+    exchange, queue = names.exchange, names.queue("race-board")
     # The subscriber starts once (declaring its durable queue), then goes down.
     with connect(rabbitmq_url) as connection:
         Subscriber(connection.channel(), queue, ["race.*"], exchange=exchange)
@@ -105,14 +114,13 @@ def test_a_subscriber_down_gets_the_message_when_back(rabbitmq_url, names):
 
 @pytest.mark.integration
 def test_each_subscriber_gets_what_it_binds(rabbitmq_url, names):
-    exchange, queues = names
+    exchange = names.exchange
     bindings = {"board": ["race.*"], "coach": ["training.*", "race.finished"]}
     with connect(rabbitmq_url) as connection:
         channel = connection.channel()
         subscribers = {}
         for name, keys in bindings.items():
-            queues.append(f"{exchange}.{name}")
-            subscribers[name] = Subscriber(channel, queues[-1], keys, exchange)
+            subscribers[name] = Subscriber(channel, names.queue(name), keys, exchange)
         publisher = Publisher(connection.channel(), exchange=exchange)
         for key, event in EVENTS:
             publisher.publish(key, event)
@@ -129,9 +137,7 @@ def test_each_subscriber_gets_what_it_binds(rabbitmq_url, names):
 
 @pytest.mark.integration
 def test_drain_takes_only_what_it_asks_for(rabbitmq_url, names):
-    exchange, queues = names
-    queue = f"{exchange}.all"
-    queues.append(queue)
+    exchange, queue = names.exchange, names.queue("all")
     with connect(rabbitmq_url) as connection:
         subscriber = Subscriber(connection.channel(), queue, ["#"], exchange)
         publisher = Publisher(connection.channel(), exchange=exchange)
@@ -153,9 +159,7 @@ def test_drain_takes_only_what_it_asks_for(rabbitmq_url, names):
 
 @pytest.mark.integration
 def test_messages_are_persistent_on_the_wire(rabbitmq_url, names):
-    exchange, queues = names
-    queue = f"{exchange}.raw"
-    queues.append(queue)
+    exchange, queue = names.exchange, names.queue("raw")
     with connect(rabbitmq_url) as connection:
         channel = connection.channel()
         Subscriber(channel, queue, ["#"], exchange)
@@ -185,9 +189,7 @@ def test_persistent_messages_survive_a_broker_restart(rabbitmq_server, names):
     on disk. The Erlang runtime under it stays up, which saves the seconds a
     cold start of a broker takes; the messages live in RabbitMQ, not in it.
     """
-    exchange, queues = names
-    queue = f"{exchange}.board"
-    queues.append(queue)
+    exchange, queue = names.exchange, names.queue("board")
     with connect(rabbitmq_server.url) as connection:
         subscriber = Subscriber(connection.channel(), queue, ["race.*"], exchange)
         channel = connection.channel()

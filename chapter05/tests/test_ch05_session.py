@@ -49,11 +49,10 @@ def test_configuration_comes_from_app_config():
     )
     session = PeerSession(app).session(app)
     assert session.timeout == 1.5
-    assert session.headers["X-Service"] == "dashboard"
-    assert session.headers["Accept"] == "application/json"
+    headers = (session.headers["X-Service"], session.headers["Accept"])
+    assert headers == ("dashboard", "application/json")
     adapter = session.get_adapter("http://anything/")
-    assert adapter._pool_connections == 3
-    assert adapter._pool_maxsize == 7
+    assert (adapter._pool_connections, adapter._pool_maxsize) == (3, 7)
     retry = adapter.max_retries
     assert (retry.total, retry.backoff_factor) == (2, 0.5)
     assert set(retry.status_forcelist) == {502, 503, 504}

@@ -1,7 +1,5 @@
 """Celery: eager mode for unit tests, then a real worker on a real Redis."""
 
-import time
-
 import pytest
 import requests
 import requests_mock
@@ -17,6 +15,7 @@ from chapter05.tasks_worker import (
 )
 from testkit.ports import free_port
 from testkit.servers import ServerProcess, python_command
+from testkit.waiting import wait_until
 
 EAGER = {
     "task_always_eager": True,
@@ -164,12 +163,14 @@ def worker(redis_url):
 
 
 def wait_for_state(url: str, states: set[str], timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        status = requests.get(url, timeout=5).json()
-        if status["state"] in states or time.monotonic() > deadline:
-            return status
-        time.sleep(0.2)
+    def status() -> dict:
+        return requests.get(url, timeout=5).json()
+
+    def reached() -> dict | None:
+        answer = status()
+        return answer if answer["state"] in states else None
+
+    return wait_until(reached, timeout, 0.2, what=lambda: f"{states}, not {status()}")
 
 
 @pytest.mark.integration

@@ -19,9 +19,6 @@ is a JSON 400, never a crash::
 ``python -m chapter06.machinery.otlp_receiver`` serves it on ``$PORT`` (5000).
 """
 
-import os
-import threading
-
 from flask import Flask, Response, abort, jsonify, request
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
@@ -32,7 +29,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
-from chapter02.skeleton.errors import register_json_errors
+from chapter02.skeleton.serving import run_app
+
+from .collected import stand_in
 
 PROTOBUF = "application/x-protobuf"
 MAX_BODY = 5 * 1024 * 1024
@@ -80,12 +79,7 @@ def flat_spans(export: ExportTraceServiceRequest) -> list[dict]:
 
 
 def create_app() -> Flask:
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
-    register_json_errors(app)
-    spans: list[dict] = []
-    lock = threading.Lock()
-    app.extensions["otlp_receiver"] = spans
+    app, spans = stand_in("otlp_receiver", MAX_BODY)
 
     @app.post("/v1/traces")
     def traces():
@@ -103,8 +97,7 @@ def create_app() -> Flask:
             found = flat_spans(export)
         except (DecodeError, json_format.ParseError, ValueError, RecursionError):
             abort(400, "Not an OTLP ExportTraceServiceRequest.")
-        with lock:
-            spans.extend(found)
+        spans.add(found)
         if request.mimetype == PROTOBUF:
             return Response(
                 ExportTraceServiceResponse().SerializeToString(), mimetype=PROTOBUF
@@ -113,23 +106,16 @@ def create_app() -> Flask:
 
     @app.get("/spans")
     def list_spans():
-        fields = request.args.to_dict()
-        with lock:
-            return jsonify(
-                [
-                    span
-                    for span in spans
-                    if all(str(span.get(k)) == v for k, v in fields.items())
-                ]
-            )
+        fields = request.args.to_dict().items()
+        return jsonify(
+            spans.where(lambda s: all(str(s.get(k)) == v for k, v in fields))
+        )
 
     return app
 
 
 def main() -> None:
-    port = int(os.environ.get("PORT", 5000))
-    print(f"OTLP receiver: http://127.0.0.1:{port}/v1/traces", flush=True)
-    create_app().run(host="127.0.0.1", port=port)
+    run_app(create_app(), "OTLP receiver: http://127.0.0.1:{port}/v1/traces")
 
 
 if __name__ == "__main__":

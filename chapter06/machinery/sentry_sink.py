@@ -22,13 +22,13 @@ for it is ``http://public@127.0.0.1:5000/1``.
 """
 
 import json
-import os
-import threading
 import zlib
 
 from flask import Flask, abort, jsonify, request
 
-from chapter02.skeleton.errors import register_json_errors
+from chapter02.skeleton.serving import run_app
+
+from .collected import stand_in
 
 MAX_BODY = 5 * 1024 * 1024  # compressed, and again once decompressed
 
@@ -86,12 +86,7 @@ def decompress(body: bytes, encoding: str) -> bytes:
 
 
 def create_app() -> Flask:
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
-    register_json_errors(app)
-    events: list[dict] = []
-    lock = threading.Lock()
-    app.extensions["sentry_sink"] = events
+    app, events = stand_in("sentry_sink", MAX_BODY)
 
     @app.post("/api/<int:project>/envelope/")
     def envelope(project: int):
@@ -105,22 +100,14 @@ def create_app() -> Flask:
             ]
         except BadEnvelope as error:
             abort(400, f"Bad envelope: {error}.")
-        with lock:
-            events.extend(found)
+        events.add(found)
         # What Sentry answers: the event's id.
         return {"id": found[0].get("event_id") if found else None}
 
     @app.get("/events")
     def list_events():
-        tags = request.args.to_dict()
-        with lock:
-            return jsonify(
-                [
-                    event
-                    for event in events
-                    if all(tag_of(event, name) == value for name, value in tags.items())
-                ]
-            )
+        tags = request.args.to_dict().items()
+        return jsonify(events.where(lambda e: all(tag_of(e, k) == v for k, v in tags)))
 
     return app
 
@@ -133,9 +120,7 @@ def tag_of(event: dict, name: str):
 
 
 def main() -> None:
-    port = int(os.environ.get("PORT", 5000))
-    print(f"Sentry sink: DSN http://public@127.0.0.1:{port}/1", flush=True)
-    create_app().run(host="127.0.0.1", port=port)
+    run_app(create_app(), "Sentry sink: DSN http://public@127.0.0.1:{port}/1")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
 """Error e-mails: errors only, rate-limited, to a real SMTP sink (aiosmtpd)."""
 
 import logging
-import sqlite3
 from email import message_from_bytes
 
 import pytest
@@ -9,6 +8,7 @@ import requests
 from aiosmtpd.controller import Controller
 
 from chapter06.error_emails import RateLimitedSMTPHandler
+from chapter06.tests.helpers import add_ann, break_the_database, get, on_sqlite
 from testkit.ports import free_port
 
 
@@ -66,24 +66,17 @@ def test_the_service_mails_an_unhandled_error_once(smtp, logged_service, tmp_pat
     database = tmp_path / "data.db"
     service = logged_service(
         {
-            "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            **on_sqlite(database),
             "FLASK_ERROR_MAIL_TO": "ops@runnerly.test, dev@runnerly.test",
             "FLASK_MAIL_PORT": str(port),
         }
     )
-    user = {"email": "ann@runnerly.test"}
-    assert requests.post(f"{service.url}/users", json=user, timeout=5).ok
+    add_ann(service.url)
     assert requests.get(f"{service.url}/users/9", timeout=5).status_code == 404
     assert sink.mails == []  # a 404 is no error of ours
-    connection = sqlite3.connect(database)
-    connection.execute("DROP TABLE runs")
-    connection.close()
+    break_the_database(database)
     for number in range(3):  # a loop of errors...
-        response = requests.get(
-            f"{service.url}/users/1/runs",
-            headers={"X-Request-ID": f"err-{number}"},
-            timeout=5,
-        )
+        response = get(f"{service.url}/users/1/runs", f"err-{number}")
         assert response.status_code == 500
     # ... one mail: SMTPHandler sends before the error response leaves.
     [(recipients, mail)] = sink.mails

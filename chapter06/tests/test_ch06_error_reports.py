@@ -2,28 +2,25 @@
 Sentry sink (sentry_sink.py)."""
 
 import gzip
-import sqlite3
-import time
 
 import pytest
 import requests
 
 from chapter06.machinery.sentry_sink import create_app, parse_envelope
-from testkit.servers import LiveServer
+from chapter06.tests.helpers import (
+    add_ann,
+    assert_refused,
+    break_the_database,
+    get,
+    on_sqlite,
+    served,
+)
+from testkit.waiting import wait_until
 
 
 @pytest.fixture
 def sink():
-    app = create_app()
-    with LiveServer(app) as server:
-        yield server, app.extensions["sentry_sink"]
-
-
-def wait_for_events(events: list, timeout: float = 10.0) -> list:
-    deadline = time.monotonic() + timeout
-    while not events and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return events
+    yield from served(create_app(), "sentry_sink")
 
 
 @pytest.mark.integration
@@ -32,25 +29,18 @@ def test_an_unhandled_error_arrives_with_its_request_id(sink, logged_service, tm
     database = tmp_path / "data.db"
     service = logged_service(
         {
-            "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            **on_sqlite(database),
             "FLASK_SENTRY_DSN": f"http://public@127.0.0.1:{server.port}/1",
         }
     )
-    user = {"email": "ann@runnerly.test"}
-    assert requests.post(f"{service.url}/users", json=user, timeout=5).ok
+    add_ann(service.url)
     assert requests.get(f"{service.url}/users/9", timeout=5).status_code == 404
-    connection = sqlite3.connect(database)
-    connection.execute("DROP TABLE runs")
-    connection.close()
-    response = requests.get(
-        f"{service.url}/users/1/runs",
-        headers={"X-Request-ID": "report-me"},
-        timeout=5,
-    )
+    break_the_database(database)
+    response = get(f"{service.url}/users/1/runs", "report-me")
     assert response.status_code == 500
-    [event] = wait_for_events(events)
-    assert event["tags"]["request_id"] == "report-me"
-    assert event["user"] == {"id": "1"}
+    wait_until(lambda: events, timeout=10, interval=0.05, what="an event")
+    [event] = events
+    assert (event["tags"]["request_id"], event["user"]) == ("report-me", {"id": "1"})
     assert event["request"]["url"].endswith("/users/1/runs")
     [exception] = event["exception"]["values"][-1:]
     assert exception["type"] == "OperationalError"
@@ -111,11 +101,7 @@ ENVELOPE = b'{"event_id": "e1"}\n{"type": "event"}\n{"event_id": "e1"}\n'
 def test_a_bad_envelope_is_a_clear_json_error(body, headers, status, message):
     app = create_app()
     response = app.test_client().post("/api/1/envelope/", data=body, headers=headers)
-    assert (response.status_code, response.json) == (
-        status,
-        {"status": status, "message": message},
-    )
-    assert app.extensions["sentry_sink"] == []
+    assert_refused(app, response, status, message)
 
 
 def test_a_gzip_envelope_with_other_items_keeps_the_events():

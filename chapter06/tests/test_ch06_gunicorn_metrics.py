@@ -2,7 +2,6 @@
 
 import re
 import shutil
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import psutil
@@ -12,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from testkit.prometheus import promtool
+from testkit.waiting import wait_until
 
 USERS = {"route": "/users", "method": "GET", "status": "200"}
 
@@ -45,14 +45,19 @@ def get_users(url: str) -> None:
 def test_requests_spread_over_workers_all_counted(metered_service, tmp_path):
     url = metered_service.url
     sent = 0
-    deadline = time.monotonic() + 30
     # Concurrent requests: while one worker answers, the other takes the
     # next. Until both have answered some (bounded).
     with ThreadPoolExecutor(max_workers=4) as pool:
-        while len(per_worker(metered_service.metrics_dir, tmp_path)) < 2:
-            assert time.monotonic() < deadline, "one worker answered everything"
+
+        def both_answered() -> bool:
+            nonlocal sent
+            if len(per_worker(metered_service.metrics_dir, tmp_path)) >= 2:
+                return True
             list(pool.map(get_users, [url] * 20))
             sent += 20
+            return False
+
+        wait_until(both_answered, interval=0, what="both workers answering")
     workers = per_worker(metered_service.metrics_dir, tmp_path)
     assert len(workers) == 2
     assert sum(workers.values()) == sent
@@ -64,13 +69,13 @@ def test_requests_spread_over_workers_all_counted(metered_service, tmp_path):
 def test_one_series_per_live_worker_for_system_gauges(metered_service):
     # Both workers report themselves once they have served a request; the
     # master (which serves none) does not appear.
-    pids: set[str] = set()
-    deadline = time.monotonic() + 30
-    while len(pids) < 2 and time.monotonic() < deadline:
+    def reporting() -> set[str]:
         get_users(metered_service.url)
         text = requests.get(f"{metered_service.url}/metrics", timeout=10).text
         pids = set(re.findall(r'^worker_threads\{pid="(\d+)"\}', text, re.MULTILINE))
-    assert len(pids) == 2
+        return pids if len(pids) == 2 else set()
+
+    pids = wait_until(reporting, interval=0, what="two workers' series")
     assert str(metered_service.process.pid) not in pids
 
 
@@ -78,17 +83,17 @@ def test_each_worker_reports_its_own_figures_not_the_masters(metered_service):
     # The reporter is made in the master, before gunicorn forks (preload_app):
     # each worker must measure itself. A worker runs the reporter's thread
     # too, so it has two threads at least; the master, one.
-    series: dict[str, dict[str, float]] = {}
-    deadline = time.monotonic() + 30
-    while len(series) < 2 and time.monotonic() < deadline:
+    def reported() -> dict[str, dict[str, float]]:
         get_users(metered_service.url)
         text = requests.get(f"{metered_service.url}/metrics", timeout=10).text
-        series = {}
+        series: dict[str, dict[str, float]] = {}
         for name, pid, value in re.findall(
             r'^worker_(threads|memory_rss_bytes)\{pid="(\d+)"\} (\S+)$', text, re.M
         ):
             series.setdefault(pid, {})[name] = float(value)
-    assert len(series) == 2
+        return series if len(series) == 2 else {}
+
+    series = wait_until(reported, interval=0, what="two workers' figures")
     for pid, figures in series.items():
         worker = psutil.Process(int(pid))
         assert worker.ppid() == metered_service.process.pid  # a worker, alive

@@ -2,13 +2,13 @@
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from chapter04.dataservice import create_app, db
+from testkit.waiting import wait_until
 
 NGINX = Path(__file__).resolve().parent.parent / "nginx"
 
@@ -45,12 +45,12 @@ def status(url: str) -> dict[str, int]:
 def log_lines(path: Path, count: int, timeout: float = 10) -> list[dict]:
     """The first ``count`` lines of the JSON log: nginx writes each line
     once the response is sent, so the client may see the answer first."""
-    deadline = time.monotonic() + timeout
-    while True:
-        lines = path.read_text().splitlines() if path.exists() else []
-        if len(lines) >= count or time.monotonic() > deadline:
-            return [json.loads(line) for line in lines]
-        time.sleep(0.05)
+
+    def lines() -> list[str]:
+        return path.read_text().splitlines() if path.exists() else []
+
+    wait_until(lambda: len(lines()) >= count, timeout, 0.05, f"{count} log lines")
+    return [json.loads(line) for line in lines()]
 
 
 def test_stub_status_counts_connections_and_requests(proxy):

@@ -1,7 +1,6 @@
 """System metrics: psutil figures as Prometheus gauges and as GELF messages."""
 
 import os
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import psutil
@@ -15,6 +14,7 @@ from chapter06.machinery.gelf_receiver import GelfReceiver
 from chapter06.system_metrics import SystemMetrics, sample
 from testkit.fixtures import server_fixture
 from testkit.servers import python_command
+from testkit.waiting import wait_until
 
 FIELDS = {"cpu_percent", "memory_rss_bytes", "open_files", "threads"}
 
@@ -109,16 +109,17 @@ def test_each_gunicorn_worker_sends_its_own_figures(
             "FLASK_SYSTEM_METRICS_INTERVAL": "0.2",
         },
     )
-    pids: set[int] = set()
-    deadline = time.monotonic() + 30
     # Each worker reports from its first request on; until both have (bounded).
     with ThreadPoolExecutor(max_workers=4) as pool:
-        while len(pids) < 2 and time.monotonic() < deadline:
+
+        def both_reporting() -> set[int]:
             for response in pool.map(get, [f"{service.url}/users"] * 8):
                 assert response.status_code == 200
             messages = gelf_input.search(short_message="system metrics")
             pids = {message["_pid"] for message in messages}
-    assert len(pids) == 2
+            return pids if len(pids) == 2 else set()
+
+        pids = wait_until(both_reporting, interval=0, what="both workers reporting")
     assert service.process.pid not in pids  # the master serves no request
     # Then every 0.2 s, from each of them.
     for pid in pids:

@@ -1,7 +1,5 @@
 """Tracing: one trace across two real processes, to our OTLP receiver."""
 
-import time
-
 import pytest
 import requests
 from google.protobuf import json_format
@@ -10,21 +8,13 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from chapter06.machinery.otlp_receiver import create_app
-from testkit.servers import LiveServer
+from chapter06.tests.helpers import add_ann, assert_refused, get, served
+from testkit.waiting import wait_until
 
 
 @pytest.fixture
 def collector():
-    app = create_app()
-    with LiveServer(app) as server:
-        yield server, app.extensions["otlp_receiver"]
-
-
-def wait_for_spans(spans: list, count: int, timeout: float = 15.0) -> list:
-    deadline = time.monotonic() + timeout
-    while len(spans) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return list(spans)
+    yield from served(create_app(), "otlp_receiver")
 
 
 @pytest.mark.integration
@@ -35,43 +25,18 @@ def test_one_trace_across_two_processes(collector, logged_service):
     dashboard = logged_service(
         {**traced, "FLASK_SERVICE_NAME": "dashboard", "FLASK_PEER_URL": data.url}
     )
-    user = {"email": "ann@runnerly.test"}
-    assert requests.post(f"{data.url}/users", json=user, timeout=5).ok
-    response = requests.get(
-        f"{dashboard.url}/dashboard/1",
-        headers={"X-Request-ID": "trace-me"},
-        timeout=5,
-    )
+    add_ann(data.url)
+    response = get(f"{dashboard.url}/dashboard/1", "trace-me")
     assert response.ok
     # POST /users, then the dashboard's request, its two calls, their two
     # requests on the data service.
-    found = wait_for_spans(spans, 6)
-    [root] = [
-        s
-        for s in found
-        if s["attributes"].get("request.id") == "trace-me"
-        and s["service"] == "dashboard"
-    ]
+    wait_until(lambda: len(spans) >= 6, timeout=15, interval=0.05, what="six spans")
+    found = list(spans)
+    root, trace = the_trace_of(found, "trace-me")
     assert (root["kind"], root["name"]) == ("SERVER", "GET /dashboard/<int:user_id>")
-    trace = [s for s in found if s["trace_id"] == root["trace_id"]]
-    by_id = {s["span_id"]: s for s in trace}
-    calls = [s for s in trace if s["kind"] == "CLIENT"]
-    served = [s for s in trace if s["service"] == "data"]
-    assert len(trace) == 5 and len(calls) == 2 and len(served) == 2
     assert root["parent_span_id"] is None
-    for call in calls:
-        assert call["service"] == "dashboard"
-        assert call["parent_span_id"] == root["span_id"]
-    # Each span of the data service is the child of a call of the dashboard:
-    # the traceparent header carried the caller's span across processes.
-    assert {by_id[s["parent_span_id"]]["span_id"] for s in served} == {
-        c["span_id"] for c in calls
-    }
-    assert sorted(s["name"] for s in served) == [
-        "GET /users/<int:user_id>",
-        "GET /users/<int:user_id>/runs",
-    ]
-    assert all(s["attributes"]["request.id"] == "trace-me" for s in served)
+    assert_the_calls_carry_the_trace(root, trace)
+    assert_the_data_service_served_both_calls(trace, "trace-me")
     # A trace of its own for the request before.
     [post] = [s for s in found if s["name"] == "POST /users"]
     assert post["trace_id"] != root["trace_id"]
@@ -79,6 +44,41 @@ def test_one_trace_across_two_processes(collector, logged_service):
         f"{server.url}/spans", params={"trace_id": root["trace_id"]}, timeout=5
     )
     assert len(got.json()) == 5
+
+
+def the_trace_of(found: list[dict], request_id: str) -> tuple[dict, list[dict]]:
+    """The dashboard's span of the request, and every span of its trace."""
+    [root] = [
+        s
+        for s in found
+        if s["attributes"].get("request.id") == request_id
+        and s["service"] == "dashboard"
+    ]
+    return root, [s for s in found if s["trace_id"] == root["trace_id"]]
+
+
+def assert_the_calls_carry_the_trace(root: dict, trace: list[dict]) -> None:
+    """The dashboard's two calls are children of its request, and each span
+    of the data service the child of one of them."""
+    by_id = {s["span_id"]: s for s in trace}
+    calls = [s for s in trace if s["kind"] == "CLIENT"]
+    served = [s for s in trace if s["service"] == "data"]
+    assert (len(trace), len(calls), len(served)) == (5, 2, 2)
+    assert {(c["service"], c["parent_span_id"]) for c in calls} == {
+        ("dashboard", root["span_id"])
+    }
+    # The traceparent header carried the caller's span across processes.
+    parents = {by_id[s["parent_span_id"]]["span_id"] for s in served}
+    assert parents == {c["span_id"] for c in calls}
+
+
+def assert_the_data_service_served_both_calls(trace: list[dict], request_id: str):
+    served = [s for s in trace if s["service"] == "data"]
+    assert sorted(s["name"] for s in served) == [
+        "GET /users/<int:user_id>",
+        "GET /users/<int:user_id>/runs",
+    ]
+    assert all(s["attributes"]["request.id"] == request_id for s in served)
 
 
 def test_json_bodies_are_read_too():
@@ -156,12 +156,9 @@ def protobuf_of(export: dict) -> bytes:
 def test_a_bad_body_is_a_clear_json_error(body, headers, status, message):
     app = create_app()
     response = app.test_client().post("/v1/traces", data=body, headers=headers)
-    message = message or "Not an OTLP ExportTraceServiceRequest."
-    assert (response.status_code, response.json) == (
-        status,
-        {"status": status, "message": message},
+    assert_refused(
+        app, response, status, message or "Not an OTLP ExportTraceServiceRequest."
     )
-    assert app.extensions["otlp_receiver"] == []
 
 
 def test_an_empty_export_is_fine():

@@ -57,8 +57,12 @@ def signed(services, key=None, kid=None, **changes) -> str:
     return jwt.encode(claims(services, **changes), key, "RS256", headers=headers)
 
 
-def get(services, token: str | None, method="GET"):
+def get(services, token: str | None, method="GET", authorization: str | None = None):
+    """``/users`` of the data service with ``token``, or with a whole
+    ``authorization`` header as given."""
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+    if authorization is not None:
+        headers = {"Authorization": authorization}
     body = {"email": "attacker@example.com"} if method == "POST" else None
     url = f"{services.data.url}/users"
     return requests.request(method, url, headers=headers, json=body)
@@ -88,18 +92,14 @@ def test_no_token(services):
 @pytest.mark.parametrize("header", ["Basic YTpi", "", "Digest x=1"])
 def test_no_bearer_credentials_get_the_bare_challenge(services, header):
     # Another scheme carries no bearer token: as if none was sent (§3.1).
-    response = requests.get(
-        f"{services.data.url}/users", headers={"Authorization": header}
-    )
+    response = get(services, None, authorization=header)
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="runnerly"'
 
 
 @pytest.mark.parametrize("header", ["Bearer", "Bearer  ", "Bearer a b"])
 def test_a_malformed_bearer_header_is_invalid_request(services, header):
-    response = requests.get(
-        f"{services.data.url}/users", headers={"Authorization": header}
-    )
+    response = get(services, None, authorization=header)
     assert response.status_code == 400
     assert 'error="invalid_request"' in response.headers["WWW-Authenticate"]
     assert response.json()["status"] == 400

@@ -26,28 +26,29 @@ def mtls_service(server_process, tls):
     )
 
 
-def whoami(service, tls, cert=None):
-    url = f"https://127.0.0.1:{service.port}/whoami"
+def whoami(port: int, tls, cert=None):
+    """``GET /whoami`` over TLS checked against our CA, from ``cert`` if any."""
+    url = f"https://127.0.0.1:{port}/whoami"
     return requests.get(url, verify=str(tls / "ca.pem"), cert=cert, timeout=10)
 
 
 def test_a_client_with_a_certificate_of_our_ca_passes(mtls_service, tls):
     cert = (str(tls / "dashboard.pem"), str(tls / "dashboard.key"))
-    response = whoami(mtls_service, tls, cert)
+    response = whoami(mtls_service.port, tls, cert)
     assert response.status_code == 200
     assert response.json() == {"client": "dashboard"}
 
 
 def test_a_client_without_a_certificate_is_refused(mtls_service, tls):
     with pytest.raises(requests.exceptions.ConnectionError):
-        whoami(mtls_service, tls)
+        whoami(mtls_service.port, tls)
 
 
 def test_a_client_of_another_ca_is_refused(mtls_service, tls, tmp_path):
     other = write_test_ca(tmp_path / "other")  # same names, another CA
     cert = (str(other / "dashboard.pem"), str(other / "dashboard.key"))
     with pytest.raises(requests.exceptions.ConnectionError):
-        whoami(mtls_service, tls, cert)
+        whoami(mtls_service.port, tls, cert)
 
 
 def test_the_client_checks_the_server_too(mtls_service, tls, tmp_path):
@@ -55,7 +56,7 @@ def test_the_client_checks_the_server_too(mtls_service, tls, tmp_path):
     other = write_test_ca(tmp_path / "other")
     cert = (str(tls / "dashboard.pem"), str(tls / "dashboard.key"))
     with pytest.raises(requests.exceptions.SSLError):
-        whoami(mtls_service, other, cert)
+        whoami(mtls_service.port, other, cert)
 
 
 # The same through nginx, the suite's real one (testkit/services.py).
@@ -74,20 +75,15 @@ def nginx_mtls(nginx, live_server, tls, free_port):
     return free_port
 
 
-def via_nginx(port, tls, cert=None):
-    url = f"https://127.0.0.1:{port}/whoami"
-    return requests.get(url, verify=str(tls / "ca.pem"), cert=cert, timeout=10)
-
-
 def test_nginx_passes_a_client_of_our_ca(nginx_mtls, tls):
     cert = (str(tls / "dashboard.pem"), str(tls / "dashboard.key"))
-    response = via_nginx(nginx_mtls, tls, cert)
+    response = whoami(nginx_mtls, tls, cert)
     assert response.status_code == 200
     assert response.json() == {"client": "dashboard"}
 
 
 def test_nginx_refuses_a_client_without_a_certificate(nginx_mtls, tls):
-    response = via_nginx(nginx_mtls, tls)
+    response = whoami(nginx_mtls, tls)
     assert response.status_code == 400
     assert "No required SSL certificate" in response.text
 
@@ -95,7 +91,7 @@ def test_nginx_refuses_a_client_without_a_certificate(nginx_mtls, tls):
 def test_nginx_refuses_a_client_of_another_ca(nginx_mtls, tls, tmp_path):
     other = write_test_ca(tmp_path / "other")
     cert = (str(other / "dashboard.pem"), str(other / "dashboard.key"))
-    response = via_nginx(nginx_mtls, tls, cert)
+    response = whoami(nginx_mtls, tls, cert)
     assert response.status_code == 400
     assert "SSL certificate error" in response.text
 

@@ -94,10 +94,16 @@ def client_credentials_grant(client: Client, form: dict[str, str]) -> dict:
     """RFC 6749 §4.4.3: the token answer for the client itself."""
     scope = granted_scope(form.get("scope"), client.scope)
     lifetime = current_app.config["TOKEN_LIFETIME"]
+    return token_answer(client, scope, lifetime, sub=client.client_id)
+
+
+def token_answer(client: Client, scope: set[str], lifetime: int, **subject) -> dict:
+    """The token answer: an access token for ``client`` with this ``scope``,
+    its subject's claims (``sub``...) after the issuer, then the rest."""
     now = int(time.time())
     claims = {
         "iss": current_app.config["ISSUER"],
-        "sub": client.client_id,
+        **subject,
         "client_id": client.client_id,
         "aud": client.audience,  # the registration's, never the request's
         "scope": " ".join(sorted(scope)),

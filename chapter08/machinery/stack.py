@@ -15,35 +15,36 @@ of the services; the tests and chapter 9 use :class:`Stack` directly::
     with Stack(port_base=None) as stack:  # free ports
         requests.get(stack.urls["dashboard"])
 
-:class:`Launcher` is the part that knows nothing of Runnerly: processes,
-readiness, output and stopping.
+:class:`Launcher`, the part that knows nothing of Runnerly (processes,
+readiness, output and stopping), is chapter 6's
+(:mod:`chapter06.machinery.launcher`), where several processes first run
+together.
 
     >>> Ports.from_base(5000)
     Ports(tokendealer=5001, dashboard=5002, dataservice=5003, fakestrava=5004)
 """
 
-import collections
 import json
 import os
-import re
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-import requests
-
+from chapter06.machinery.launcher import (  # noqa: F401 (the stack's API)
+    DEFAULT_PORT_BASE,
+    HOST,
+    Launcher,
+    Service,
+    StartError,
+    free_ports,
+    port_is_open,
+    python,
+    serve,
+)
 from chapter07.tokendealer.clients import register
 
-HOST = "127.0.0.1"
-DEFAULT_PORT_BASE = 5000
 AUDIENCE = "runnerly-data"
 DASHBOARD_CLIENT = "runnerly-dashboard"
 WORKER_CLIENT = "runnerly-worker"
@@ -52,257 +53,6 @@ CLIENT_SCOPES = {
     WORKER_CLIENT: "users:read runs:write strava:tokens sync:write",
 }
 STRAVA_CLIENT_ID = "1234"  # the fake Strava's one registered app
-STOP_GRACE = 10.0  # seconds a process group has to go after SIGTERM
-
-
-class StartError(RuntimeError):
-    """A process exited, or was not ready in time, while the stack started."""
-
-    def __init__(self, name: str, reason: str, output: str):
-        super().__init__(f"{name} {reason}; its last output:\n{output}")
-        self.name, self.reason, self.output = name, reason, output
-
-
-@dataclass(frozen=True)
-class Service:
-    """One process: ready when ``GET health`` answers 200 on ``port`` (or,
-    with no health path, when the port opens), or when a line of its output
-    matches ``ready_line`` (a worker has no port)."""
-
-    name: str
-    command: list[str]
-    env: dict[str, str] = field(default_factory=dict)
-    port: int | None = None
-    health: str | None = "/health"
-    ready_line: str | None = None
-
-    @property
-    def url(self) -> str | None:
-        return f"http://{HOST}:{self.port}" if self.port else None
-
-
-class Child:
-    """A running service: its own process group, its output forwarded."""
-
-    def __init__(self, service: Service, environ: dict, write_line, on_exit):
-        self.service = service
-        self.lines: collections.deque[str] = collections.deque(maxlen=200)
-        self.saw_ready_line = threading.Event()
-        self.exited = threading.Event()
-        env = {**environ, **service.env, "PYTHONUNBUFFERED": "1"}
-        env.pop("PORT", None)
-        if service.port:
-            env["PORT"] = str(service.port)
-        self.process = subprocess.Popen(
-            service.command,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            # Its own group: the stack signals the service and whatever it
-            # forks (Celery's pool) at once, and Ctrl-C in the terminal
-            # reaches the stack only, which then stops the services in turn.
-            start_new_session=True,
-        )
-        self._write_line, self._on_exit = write_line, on_exit
-        self._reader = threading.Thread(target=self._forward, daemon=True)
-        self._reader.start()
-
-    @property
-    def name(self) -> str:
-        return self.service.name
-
-    @property
-    def returncode(self) -> int | None:
-        return self.process.poll()
-
-    def output(self) -> str:
-        return "\n".join(self.lines)
-
-    def _forward(self) -> None:
-        pattern = self.service.ready_line
-        with self.process.stdout as stdout:
-            for line in stdout:
-                line = line.rstrip("\n")
-                self.lines.append(line)
-                self._write_line(self.name, line)
-                if pattern and re.search(pattern, line):
-                    self.saw_ready_line.set()
-        self.process.wait()  # EOF: every process of the group has gone
-        self.exited.set()
-        self._on_exit(self)
-
-    def is_ready(self) -> bool:
-        service = self.service
-        if service.ready_line:
-            return self.saw_ready_line.is_set()
-        if service.port is None:
-            return True
-        if service.health is None:
-            return port_is_open(service.port)
-        try:
-            return requests.get(service.url + service.health, timeout=2).ok
-        except requests.RequestException:
-            return False
-
-    def signal(self, signum: int) -> None:
-        try:
-            os.killpg(self.process.pid, signum)
-        except ProcessLookupError:
-            pass
-
-    def group_is_gone(self) -> bool:
-        self.process.poll()  # reap the leader, or the group lives on as a zombie
-        try:
-            os.killpg(self.process.pid, 0)
-        except ProcessLookupError:
-            return True
-        return False
-
-    def join(self) -> None:
-        self._reader.join(timeout=5)
-
-
-class Launcher:
-    """Start ``services`` one after the other, each once the one before is
-    ready; forward their output to ``output``; stop them all."""
-
-    stop_grace = STOP_GRACE
-
-    def __init__(
-        self,
-        services: list[Service] | None = None,
-        output: TextIO | None = None,
-        timeout: float = 60.0,
-        environ: dict[str, str] | None = None,
-    ):
-        self.services = list(services or [])
-        self.output = output if output is not None else sys.stdout
-        self.timeout = timeout
-        self.environ = dict(os.environ if environ is None else environ)
-        self.children: list[Child] = []
-        self._lock = threading.Lock()
-        self._exits: collections.deque[Child] = collections.deque()
-        self._any_exit = threading.Event()
-
-    @property
-    def urls(self) -> dict[str, str]:
-        return {s.name: s.url for s in self.services if s.url is not None}
-
-    def start(self) -> "Launcher":
-        # Before anything starts: a service that cannot bind its port exits,
-        # but the one already there would answer its health check meanwhile.
-        for service in self.services:
-            if service.port and port_is_open(service.port):
-                reason = (
-                    f"cannot start: port {service.port} is already in use "
-                    "(another stack? set RUNNERLY_PORT_BASE)"
-                )
-                raise StartError(service.name, reason, "")
-        try:
-            for service in self.services:
-                child = Child(service, self.environ, self._write, self._exited)
-                self.children.append(child)
-                self._wait_until_ready(child)
-        except BaseException:  # StartError, or Ctrl-C while starting
-            self.stop()
-            raise
-        return self
-
-    def _wait_until_ready(self, child: Child) -> None:
-        deadline = time.monotonic() + self.timeout
-        while not child.is_ready():
-            if child.returncode is not None:
-                child.exited.wait(5)  # the last lines it printed
-                reason = f"exited with code {child.returncode} before it was ready"
-                raise StartError(child.name, reason, child.output())
-            if time.monotonic() > deadline:
-                reason = f"was not ready after {self.timeout:g} s"
-                raise StartError(child.name, reason, child.output())
-            child.exited.wait(0.1)  # wakes at once if it dies
-
-    def _write(self, name: str, line: str) -> None:
-        width = max(len(s.name) for s in self.services)
-        with self._lock:
-            self.output.write(f"{name:<{width}} | {line}\n")
-            self.output.flush()
-
-    def _exited(self, child: Child) -> None:
-        self._exits.append(child)
-        self._any_exit.set()
-
-    def wait(self, timeout: float | None = None) -> Child | None:
-        """The first service that exits (None after ``timeout``)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while not self._exits:
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                return None
-            # In slices: the main thread still handles Ctrl-C and SIGTERM.
-            self._any_exit.wait(1.0 if left is None else min(left, 1.0))
-        return self._exits[0]
-
-    def stop_service(self, name: str) -> None:
-        """Stop one service (a fault to show: "the data service is down")."""
-        child = next(c for c in self.children if c.name == name)
-        self.children.remove(child)
-        child.signal(signal.SIGTERM)
-        deadline = time.monotonic() + self.stop_grace
-        while not child.group_is_gone():
-            if time.monotonic() > deadline:
-                child.signal(signal.SIGKILL)
-            child.exited.wait(0.05)
-        child.join()
-        # Stopped on purpose: not the exit that ``wait`` reports.
-        if child in self._exits:
-            self._exits.remove(child)
-        if not self._exits:
-            self._any_exit.clear()
-
-    def start_service(self, name: str) -> None:
-        """Start a stopped service again, as it started the first time."""
-        service = next(s for s in self.services if s.name == name)
-        child = Child(service, self.environ, self._write, self._exited)
-        self.children.append(child)
-        self._wait_until_ready(child)
-
-    def pids(self) -> list[int]:
-        return [child.process.pid for child in self.children]
-
-    def stop(self) -> None:
-        """SIGTERM to every group, newest first; SIGKILL what is left after
-        ``stop_grace`` seconds. A second Ctrl-C cannot interrupt it halfway."""
-        mask = {signal.SIGINT, signal.SIGTERM}
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, mask)
-        try:
-            children = list(reversed(self.children))
-            for child in children:
-                child.signal(signal.SIGTERM)
-            deadline = time.monotonic() + self.stop_grace
-            for child in children:
-                while not child.group_is_gone() and time.monotonic() < deadline:
-                    child.exited.wait(0.05)
-            for child in children:
-                if not child.group_is_gone():
-                    child.signal(signal.SIGKILL)
-                    while not child.group_is_gone():
-                        child.exited.wait(0.05)
-                child.join()
-            self.children = []
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-
-    def banner(self) -> str:
-        lines = [f"  {name:<12} {url}" for name, url in self.urls.items()]
-        return "\n".join(["Started:", *lines, "Ctrl-C stops everything."])
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
 
 @dataclass(frozen=True)
@@ -318,15 +68,8 @@ class Ports:
 
     @classmethod
     def free(cls) -> "Ports":
-        """Four ports nothing listens on now (held together, so all differ)."""
-        sockets = [socket.socket() for _ in range(4)]
-        try:
-            for sock in sockets:
-                sock.bind((HOST, 0))
-            return cls(*(sock.getsockname()[1] for sock in sockets))
-        finally:
-            for sock in sockets:
-                sock.close()
+        """Four ports nothing listens on now, all different."""
+        return cls(*free_ports(4))
 
 
 class Stack(Launcher):
@@ -484,47 +227,3 @@ class Stack(Launcher):
                 "",
             ]
         )
-
-
-def python(module: str) -> list[str]:
-    """``python -m module`` with this interpreter (the stack's virtualenv)."""
-    return [sys.executable, "-m", module]
-
-
-def port_is_open(port: int, host: str = HOST) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt  # SIGTERM stops the stack as Ctrl-C does
-
-
-def serve(launcher: Launcher) -> int:
-    """Run ``launcher`` in the foreground until Ctrl-C, SIGTERM or a service
-    dies; the exit status: 0 when stopped, 1 when a service failed."""
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        try:
-            launcher.start()
-        except StartError as error:
-            print(f"\nrunnerly: {error}", file=sys.stderr, flush=True)
-            return 1
-        print(launcher.banner(), flush=True)
-        child = launcher.wait()
-        print(
-            f"\nrunnerly: {child.name} exited with code {child.returncode}; "
-            "stopping the others.",
-            file=sys.stderr,
-            flush=True,
-        )
-        return 1
-    except KeyboardInterrupt:
-        print("\nrunnerly: stopping every service.", flush=True)
-        return 0
-    finally:
-        launcher.stop()
-        signal.signal(signal.SIGTERM, previous)

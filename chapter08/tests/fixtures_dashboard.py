@@ -32,9 +32,10 @@ from chapter02.skeleton.errors import register_json_errors
 from chapter08.dashboard import create_app
 from fakestrava import FakeStrava
 from fakestrava import create_app as create_fake_strava
+from testkit.browser import chromium_page
 from testkit.fixtures import server_fixture
 from testkit.ports import free_port
-from testkit.servers import LiveServer
+from testkit.servers import LiveServer, answer_in_process
 
 DASH_CLIENT_ID = "runnerly-dashboard"
 DASH_CLIENT_SECRET = "dashboard-test-secret"
@@ -259,19 +260,7 @@ def dash_forward(apps: dict[str, Flask], down: set[str]):
         host = urlsplit(request.url).hostname
         if host in down:
             raise requests.exceptions.ConnectionError(f"{host}: connection refused")
-        answer = (
-            apps[host]
-            .test_client()
-            .open(
-                request.path_url,
-                method=request.method,
-                headers=dict(request.headers),
-                data=request.body,
-            )
-        )
-        context.status_code = answer.status_code
-        context.headers = dict(answer.headers)
-        return answer.get_data()
+        return answer_in_process(apps[host].test_client(), request, context)
 
     return forward
 
@@ -311,11 +300,13 @@ def dash_authorize(strava: Flask, authorize_url: str, **form) -> str:
     return answer.headers["Location"]
 
 
-def dash_log_in(wired: DashWired, client, athlete_id: int = 1):
-    """The whole Strava login with ``client`` (the browser); the last answer."""
+def dash_log_in(wired: DashWired, client, athlete_id: int = 1, **form):
+    """The whole Strava login with ``client`` (the browser); the last answer.
+    ``form``: what the runner does on Strava's page instead (``decision``,
+    ``scope``, a forged ``state``)."""
     start = client.get("/login")
     back = dash_authorize(
-        wired.strava, start.headers["Location"], athlete_id=athlete_id
+        wired.strava, start.headers["Location"], athlete_id=athlete_id, **form
     )
     return client.get(back.removeprefix("http://localhost"))
 
@@ -412,3 +403,11 @@ def dash_browser_log_in(page, live: DashLive) -> None:
     page.get_by_role("button", name="Authorize").click()
     expect(page).to_have_url(f"{live.url}/")
     expect(page.get_by_text("Logged in as")).to_be_visible()
+
+
+@pytest.fixture
+def page():
+    """A page in a new headless Chromium, closed after the test (the tests
+    at several widths have their own)."""
+    with chromium_page() as page:
+        yield page

@@ -21,6 +21,7 @@ import pytest
 
 from chapter07.tokendealer.keys import KeyStore
 from chapter08.dataservice import create_app
+from testkit.contracts import A_RUN
 from testkit.databases import close_database
 
 DATA_ISSUER = "http://tokendealer.test"
@@ -139,16 +140,7 @@ def data_admin(data_tokens) -> dict:
     return data_auth(data_tokens.service(DATA_ALL_SCOPES, client_id="runnerly-tests"))
 
 
-DATA_RUN = {
-    "strava_id": 1001,
-    "name": "Morning run",
-    "distance": 10000.0,
-    "start_date": "2026-10-03T07:12:44Z",
-    "elapsed_time": 3100,
-    "moving_time": 3000,
-    "average_speed": 3.33,
-    "max_speed": 4.5,
-}
+DATA_RUN = {**A_RUN, "strava_id": 1001}
 
 
 def data_login(athlete_id: int, firstname: str = "Ada") -> dict:

@@ -3,9 +3,6 @@ the whole stack started by ``chapter08.machinery.stack``."""
 
 import io
 import json
-import subprocess
-import sys
-import threading
 from dataclasses import dataclass
 
 import psutil
@@ -16,7 +13,8 @@ from chapter08.machinery.stack import Launcher, Service, Stack
 from chapter08.tokendealer import create_app as create_dealer
 from testkit.fixtures import server_fixture
 from testkit.ports import free_port
-from testkit.servers import ROOT, ServerProcess, python_command
+from testkit.runnerly import dealer_settings
+from testkit.servers import ServerProcess, python_command
 
 # What conftest's star import takes: the fixtures, not the helpers.
 __all__ = [
@@ -63,13 +61,7 @@ def stack_clients() -> StackClients:
 @pytest.fixture
 def stack_dealer(tmp_path, stack_clients):
     """Chapter 8's TokenDealer, in-process."""
-    return create_dealer(
-        "testing",
-        KEY_DIR=str(tmp_path / "keys"),
-        CLIENTS_FILE=str(tmp_path / "clients.json"),
-        CLIENTS=stack_clients.entries,
-        ISSUER="http://tokendealer.test",
-    )
+    return create_dealer("testing", **dealer_settings(tmp_path, stack_clients.entries))
 
 
 @server_fixture
@@ -163,38 +155,24 @@ sys.exit(serve(launcher))
 """
 
 
-class StackForeground:
-    """``serve()`` in a process; its output read as it comes."""
+class StackForeground(ServerProcess):
+    """``serve()`` in a process, run by testkit's supervisor."""
 
     def __init__(self, services):
         specs = [vars(service) for service in services]
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", SERVE, json.dumps(specs)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self.up = threading.Event()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        super().__init__(python_command("-c", SERVE, json.dumps(specs)))
+        self.launch()
 
-    def _read(self) -> None:
-        with self.process.stdout as stdout:
-            for line in stdout:
-                self.lines.append(line.rstrip("\n"))
-                if "Ctrl-C stops everything." in line:
-                    self.up.set()
+    @property
+    def lines(self) -> list[str]:
+        return self.output().splitlines()
 
     def wait_until_up(self) -> list[psutil.Process]:
-        assert self.up.wait(30), self.lines
+        self.wait_for_output("Ctrl-C stops everything.", timeout=30)
         return psutil.Process(self.process.pid).children(recursive=True)
 
     def finish(self) -> int:
-        code = self.process.wait(timeout=30)
-        self._reader.join(timeout=5)
-        return code
+        return self.process.wait(timeout=30)
 
 
 @server_fixture
@@ -208,9 +186,7 @@ def stack_foreground():
 
     yield run
     for foreground in started:  # a failed test must not leave it running
-        if foreground.process.poll() is None:
-            foreground.process.kill()
-            foreground.finish()
+        foreground.stop()
 
 
 @server_fixture(scope="module")

@@ -8,21 +8,14 @@ Every test logs in the real way, through the fake Strava's page.
 """
 
 import re
-import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from chapter08.tests.fixtures_dashboard import dash_browser_log_in
-from testkit.browser import chromium_page
+from testkit.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
-
-
-@pytest.fixture
-def page() -> Page:
-    with chromium_page() as page:
-        yield page
 
 
 @pytest.fixture
@@ -35,13 +28,6 @@ def live(dash_live):
 
 
 log_in = dash_browser_log_in
-
-
-def wait_until(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def test_runs_by_month_totals_and_an_accessible_chart(page, live):
@@ -138,7 +124,7 @@ def test_sync_from_the_keyboard_shows_progress(page, live):
     live.state.sync[1] = {"state": "running", "imported": 0, "message": None}
     expect(status).to_have_text("Syncing: 0 runs imported so far…")
     expect(page.get_by_role("progressbar", name="Sync in progress")).to_be_visible()
-    wait_until(lambda: live.state.runner_tokens_issued >= 3)
+    wait_until(lambda: live.state.runner_tokens_issued >= 3, timeout=10, interval=0.05)
     live.state.add_run(1, "2026-11-24T07:00:00Z", 5000.0, 1500)
     live.state.sync[1] = {"state": "done", "imported": 1, "message": None}
     expect(status).to_have_text("Sync done: 1 run imported.")

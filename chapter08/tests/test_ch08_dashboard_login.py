@@ -51,14 +51,12 @@ def test_login_asks_strava_for_read_scopes_with_a_state(dash_wired):
 def test_login_upserts_the_runner_and_keeps_only_id_and_name(dash_wired):
     client = dash_wired.client
     answer = dash_log_in(dash_wired, client, athlete_id=2)
-    assert answer.status_code == 302
-    assert answer.headers["Location"] == "/"
+    assert (answer.status_code, answer.headers["Location"]) == (302, "/")
 
     # The data service has the runner, and the Strava tokens.
     athlete = dash_wired.strava.extensions["fakestrava"].athlete(2)
     [user] = dash_wired.state.users.values()
-    assert user["strava_athlete_id"] == 2
-    assert user["firstname"] == athlete["firstname"]
+    assert (user["strava_athlete_id"], user["firstname"]) == (2, athlete["firstname"])
     strava_tokens = dash_wired.state.strava_tokens[user["id"]]
     assert set(strava_tokens) == {
         "strava_access_token",
@@ -71,8 +69,8 @@ def test_login_upserts_the_runner_and_keeps_only_id_and_name(dash_wired):
     # The session: who, nothing else; no Strava token, in clear or not.
     assert session_of(client) == {"user_id": user["id"], "name": athlete["firstname"]}
     cookie = client.get_cookie("session").value
-    for secret in (strava_tokens["strava_access_token"], "refresh"):
-        assert secret not in cookie
+    assert strava_tokens["strava_access_token"] not in cookie
+    assert "refresh" not in cookie
 
     page = client.get("/").get_data(as_text=True)
     assert f"Logged in as {athlete['firstname']}" in page
@@ -89,9 +87,7 @@ def test_logging_in_again_updates_the_same_runner(dash_wired):
 
 def test_an_answer_with_another_state_is_refused(dash_wired):
     client = dash_wired.client
-    start = client.get("/login").headers["Location"]
-    back = dash_authorize(dash_wired.strava, start, state="forged")
-    answer = client.get(back.removeprefix("http://localhost"))
+    answer = dash_log_in(dash_wired, client, state="forged")
     assert answer.status_code == 400
     assert answer.json == {
         "status": 400,
@@ -120,18 +116,14 @@ def test_the_state_works_once(dash_wired):
 
 def test_cancel_on_strava_logs_nobody_in(dash_wired):
     client = dash_wired.client
-    start = client.get("/login").headers["Location"]
-    back = dash_authorize(dash_wired.strava, start, decision="cancel")
-    answer = client.get(back.removeprefix("http://localhost"))
+    answer = dash_log_in(dash_wired, client, decision="cancel")
     assert answer.status_code == 403
     assert answer.json["message"] == "Strava access was not granted (access_denied)."
 
 
 def test_activities_unticked_on_strava_is_refused(dash_wired):
     client = dash_wired.client
-    start = client.get("/login").headers["Location"]
-    back = dash_authorize(dash_wired.strava, start, scope="read")
-    answer = client.get(back.removeprefix("http://localhost"))
+    answer = dash_log_in(dash_wired, client, scope="read")
     assert answer.status_code == 403
     assert "needs to read your activities" in answer.json["message"]
     assert dash_wired.state.users == {}

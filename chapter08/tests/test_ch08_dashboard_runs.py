@@ -229,7 +229,18 @@ def test_favicons_answer_and_the_console_stays_clean(page, dash_live_synced):
     dash_browser_log_in(page, live)  # the fake Strava's page, then the runs
     expect(page.get_by_role("table", name="Runs by month")).to_be_visible()
 
-    for origin in (live.url, live.strava_url):
+    assert_an_icon_asked_of_each(answers, (live.url, live.strava_url))
+    # Only a request the browser dropped itself, as the page moved on, may fail.
+    dropped = [(r.url, r.failure) for r in failed if r.failure != "net::ERR_ABORTED"]
+    assert not dropped, dropped
+    errors = [m.text for m in console if m.type in ("error", "warning")]
+    assert not errors, errors
+
+    assert_each_app_serves_the_icon_its_pages_name(page, live)
+
+
+def assert_an_icon_asked_of_each(answers: list, origins: tuple[str, ...]) -> None:
+    for origin in origins:
         icons = [
             answer
             for answer in answers
@@ -238,13 +249,10 @@ def test_favicons_answer_and_the_console_stays_clean(page, dash_live_synced):
         assert icons, f"no icon asked of {origin}"
         # 304: the same icon again, from the browser's cache.
         assert {icon.status for icon in icons} <= {200, 304}, icons
-    # Only a request the browser dropped itself, as the page moved on, may fail.
-    dropped = [(r.url, r.failure) for r in failed if r.failure != "net::ERR_ABORTED"]
-    assert not dropped, dropped
-    errors = [m.text for m in console if m.type in ("error", "warning")]
-    assert not errors, errors
 
-    # What the pages name: an SVG each app serves itself.
+
+def assert_each_app_serves_the_icon_its_pages_name(page, live) -> None:
+    """What the pages name: an SVG each app serves itself."""
     page.goto(f"{live.url}/")
     page_icons = [page.locator('link[rel="icon"]').evaluate("link => link.href")]
     page.goto(f"{live.url}/login")  # sent on to the fake Strava's page

@@ -13,18 +13,11 @@ on the containers.
 """
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from testkit.browser import chromium_page
 from testkit.runnerly import browser_log_in, log_in_sync_read_the_totals_and_log_out
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
-
-
-@pytest.fixture
-def page() -> Page:
-    with chromium_page() as page:
-        yield page
 
 
 def test_log_in_sync_read_the_totals_and_log_out(page, stack_runnerly):

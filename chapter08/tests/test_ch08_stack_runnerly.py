@@ -3,9 +3,6 @@ start the five services, wired to each other by environment only."""
 
 import re
 import signal
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import psutil
@@ -18,9 +15,9 @@ from chapter08.machinery.stack import (
     Stack,
     port_is_open,
 )
-from testkit.ports import free_port
+from testkit.ports import free_port_base
 from testkit.runnerly import log_in, wait_for_sync
-from testkit.servers import ROOT
+from testkit.servers import ServerProcess, python_command
 
 
 def test_each_web_service_answers_its_health_check(stack_runnerly):
@@ -91,37 +88,13 @@ def test_the_worker_secret_is_this_runs(stack_runnerly):
     assert wrong.status_code == 401
 
 
-def free_port_base() -> int:
-    """A base whose four ports are free now."""
-    while True:
-        base = free_port() - 1
-        if not any(port_is_open(base + n) for n in range(2, 5)):
-            return base
-
-
 @pytest.mark.integration
 def test_python_m_chapter08_starts_all_and_sigterm_leaves_nothing():
     base = free_port_base()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "chapter08", "--port-base", str(base)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines, up = [], threading.Event()
-
-    def read():
-        with process.stdout as stdout:
-            for line in stdout:
-                lines.append(line.rstrip("\n"))
-                if "Ctrl-C stops everything." in line:
-                    up.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
+    server = ServerProcess(python_command("-m", "chapter08", "--port-base", str(base)))
+    process = server.launch()
     try:
-        assert up.wait(60), "\n".join(lines)
+        lines = server.wait_for_output("Ctrl-C stops everything.", 60).splitlines()
         dashboard = f"http://127.0.0.1:{base + 2}"
         assert f"Runnerly is up: open {dashboard}" in lines
         assert requests.get(dashboard + "/health", timeout=5).ok
@@ -131,10 +104,7 @@ def test_python_m_chapter08_starts_all_and_sigterm_leaves_nothing():
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        reader.join(timeout=5)
+        server.stop()
     gone, alive = psutil.wait_procs(services, timeout=10)
     assert [p for p in alive if p.status() != psutil.STATUS_ZOMBIE] == []
     assert not any(port_is_open(base + n) for n in range(1, 5))

@@ -6,8 +6,9 @@ each service's wheel and environment, then a second one, which reuses them
 (:class:`chapter09.machinery.stack.Environments`). Each with uv on the PATH (an
 activated virtual environment) and without (a reader's new machine): the
 stack calls the uv of the environment it runs in, never the PATH's, so both
-give the same figures. The rounds interleave the four kinds of start; the
-table gives the median and the spread (fastest to slowest) of each.
+give the same figures. The rounds interleave the ways (with uv, without); the
+table gives the median of each kind of start and its spread, with chapter 1's
+benchmark kit (:mod:`chapter01.machinery.kit`).
 
 Run: ``python -m chapter09.machinery.benchmark [--rounds 3]``; ``SMOKE_TEST=1``
 makes one round without uv on the PATH, in about 15 s.
@@ -22,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from chapter01.machinery.benchmark import machine, median
+from chapter01.machinery.kit import interleaved, machine, median, spread, table
 
 from .stack import free_base
 
@@ -70,33 +71,38 @@ def time_start(builds: Path, path: str) -> float:
 
 
 def measure(rounds: int, ways: dict[str, str]) -> dict[tuple[str, str], list[float]]:
-    """``{("first", "without"): [seconds, ...], ...}``, interleaved by round."""
-    times: dict[tuple[str, str], list[float]] = {}
-    for number in range(rounds):
-        for way, path in ways.items():
-            with tempfile.TemporaryDirectory(prefix="runnerly-builds-") as builds:
-                for start in ("first", "second"):
-                    seconds = time_start(Path(builds), path)
-                    times.setdefault((start, way), []).append(seconds)
-        print(f"round {number + 1}/{rounds} done", file=sys.stderr, flush=True)
+    """``{("first", "without"): [seconds, ...], ...}``, interleaved by round.
+
+    A way's second start reuses what its first built: the two stay together."""
+    times: dict[tuple[str, str], list[float]] = {
+        (start, way): [] for start in ("first", "second") for way in ways
+    }
+    done = 0
+    for number, way in interleaved(list(ways), rounds):
+        with tempfile.TemporaryDirectory(prefix="runnerly-builds-") as builds:
+            for start in ("first", "second"):
+                times[start, way].append(time_start(Path(builds), ways[way]))
+        done += 1
+        if done % len(ways) == 0:
+            print(f"round {number + 1}/{rounds} done", file=sys.stderr, flush=True)
     return times
 
 
 def report(times: dict[tuple[str, str], list[float]]) -> str:
-    header = ("start", "uv on PATH", "median s", "spread s", "target s", "")
-    rows = [header]
+    """The median of each kind of start, its spread, its target and verdict.
+
+    >>> print(report({("first", "without"): [8.0, 7.6, 8.4]}))
+    start  uv on PATH  median s  spread  target s
+    first     without       8.0     ±5%        30  met
+    """
+    header = ("start", "uv on PATH", "median s", "spread", "target s", "")
+    rows = []
     for (start, way), values in times.items():
         figure = median(values)
         verdict = "met" if figure <= TARGETS[start] else "MISSED"
-        spread = f"{min(values):.1f}-{max(values):.1f}"
-        rows.append(
-            (start, way, f"{figure:.1f}", spread, f"{TARGETS[start]:g}", verdict)
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
-    ]
-    return "\n".join(line.rstrip() for line in lines)
+        target = f"{TARGETS[start]:g}"
+        rows.append((start, way, f"{figure:.1f}", spread(values), target, verdict))
+    return table(header, rows)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
@@ -15,27 +14,23 @@ import requests
 
 from chapter09.machinery import stack
 from chapter09.machinery.stack import Environments, free_base
+from testkit.servers import ServerProcess, python_command
 
 pytestmark = pytest.mark.integration
 
 
 def test_make_run_starts_everything_and_sigterm_stops_everything(tmp_path):
     base = free_base()
-    log = tmp_path / "run.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "chapter09"],
-            env={**os.environ, "RUNNERLY_PORT_BASE": str(base),
-                 "RUNNERLY_BUILDS": str(tmp_path / "builds")},
-            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+    server = ServerProcess(
+        python_command("-m", "chapter09"),
+        env={
+            "RUNNERLY_PORT_BASE": str(base),
+            "RUNNERLY_BUILDS": str(tmp_path / "builds"),
+        },
+    )
+    process = server.launch()
     try:
-        deadline = time.monotonic() + 60
-        while "Ctrl-C stops everything" not in log.read_text():
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
-        text = log.read_text()
+        text = server.wait_for_output("Ctrl-C stops everything", timeout=60)
         assert f"open http://127.0.0.1:{base + 2}" in text
         assert "log in with Strava" in text
         page = requests.get(f"http://127.0.0.1:{base + 2}/", timeout=5)
@@ -47,9 +42,7 @@ def test_make_run_starts_everything_and_sigterm_stops_everything(tmp_path):
         gone, alive = psutil.wait_procs(stack, timeout=10)
         assert alive == []
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        server.stop()
 
 
 def test_an_environment_is_reused_until_its_lock_or_sources_change(

@@ -22,7 +22,6 @@ to have exited 0.
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from chapter10.tests.helpers import IMAGE_TAG
 from testkit.browser import chromium_page
 from testkit.ports import free_port
 from testkit.runnerly import log_in_sync_read_the_totals_and_log_out
+from testkit.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -139,19 +139,21 @@ class Stack:
     def wait_healthy(self, services, timeout: float = 60) -> None:
         """Run each service's health check until it passes (bounded); fail at
         once, with its output, if a container has exited."""
-        deadline = time.monotonic() + timeout
         waiting = {service: self.container(service) for service in services}
-        while waiting:
+
+        def all_healthy() -> bool:
             for service, name in list(waiting.items()):
                 if self.podman.run("healthcheck", "run", name, check=False).returncode:
                     state = self.podman.inspect(name, "container")["State"]
-                    logs = self.podman.run("logs", name, check=False)
-                    output = logs.stdout + logs.stderr
-                    assert state["Running"], f"{service} exited:\n{output}"
-                    assert time.monotonic() < deadline, f"{service}:\n{output}"
+                    assert state["Running"], f"{service} exited:\n{self.logs(service)}"
                 else:
                     del waiting[service]
-            time.sleep(0.2)
+            return not waiting
+
+        def unhealthy() -> str:
+            return "\n".join(f"{s}:\n{self.logs(s)}" for s in waiting)
+
+        wait_until(all_healthy, timeout, 0.2, what=unhealthy)
 
     def wait_exit(self, service: str) -> int:
         """The exit code of a one-shot service, once it has exited."""
@@ -161,16 +163,15 @@ class Stack:
     def wait_answers(self, url: str, timeout: float = 30) -> None:
         """Until nginx answers 200 (bounded): it has started and reaches the
         dashboard."""
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def answers() -> bool:
             try:
                 with urllib.request.urlopen(url, timeout=2) as answer:
-                    if answer.status == 200:
-                        return
+                    return answer.status == 200
             except OSError:
-                pass
-            assert time.monotonic() < deadline, self.logs("nginx")
-            time.sleep(0.2)
+                return False
+
+        wait_until(answers, timeout, 0.2, what=lambda: self.logs("nginx"))
 
     def logs(self, service: str) -> str:
         logs = self.podman.run("logs", self.container(service), check=False)
@@ -189,12 +190,7 @@ def test_the_stack_comes_up_serves_chapter08s_scenario_and_leaves_nothing(
 ):
     stack = Stack(podman, tmp_path, images)
     try:
-        for services, healthy in STEPS:
-            stack.compose("up", "--detach", "--no-deps", *services)
-            stack.wait_healthy(healthy)
-            if services == ("migrate",):
-                assert stack.wait_exit("migrate") == 0, stack.logs("migrate")
-        stack.wait_answers(stack.url("nginx") + "/health")
+        bring_up(stack)
         # The pod, the two named volumes (database, TokenDealer's keys) and
         # the containers exist, with the project's label: what down removes.
         assert stack.pods() == [f"pod_{stack.project}"]
@@ -214,7 +210,16 @@ def test_the_stack_comes_up_serves_chapter08s_scenario_and_leaves_nothing(
         raise
     finally:
         stack.compose("down", "--volumes", "--timeout", "10")
-    assert stack.containers() == []
-    assert stack.pods() == []
-    assert stack.volumes() == []
-    assert stack.networks() == []
+    left = (stack.containers(), stack.pods(), stack.volumes(), stack.networks())
+    assert left == ([], [], [], [])
+
+
+def bring_up(stack: Stack) -> None:
+    """Compose's steps in order, each healthy (migrate done) before the next;
+    then until nginx answers."""
+    for services, healthy in STEPS:
+        stack.compose("up", "--detach", "--no-deps", *services)
+        stack.wait_healthy(healthy)
+        if services == ("migrate",):
+            assert stack.wait_exit("migrate") == 0, stack.logs("migrate")
+    stack.wait_answers(stack.url("nginx") + "/health")

@@ -8,10 +8,11 @@ holds a key. The worker's image, which serves no port, the same way.
 """
 
 import json
-import time
 import urllib.request
 
 import pytest
+
+from testkit.waiting import wait_until
 
 RUN_AS = "10001"
 # What each service needs to start alone (no other service is asked for
@@ -87,10 +88,7 @@ def test_the_worker_runs_from_its_image(podman, runnerly_image, run_container):
             "DATA_SERVICE_URL": "http://127.0.0.1:9",
         },
     )
-    deadline = time.monotonic() + 30
-    while " ready." not in container.logs():
-        assert time.monotonic() < deadline, container.logs()
-        time.sleep(0.2)
+    wait_until(lambda: " ready." in container.logs(), 30, 0.2, what=container.logs)
     assert_locked_down(container)
     # Celery's warm shutdown on SIGTERM, the task under way (none) first.
     assert container.stop(timeout=10) < 10

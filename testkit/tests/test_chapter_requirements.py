@@ -26,8 +26,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from uv import find_uv_bin
 
-from testkit.ports import free_port
-from testkit.readme import free_port_base
+from testkit.ports import free_port, free_port_base
 from testkit.servers import ROOT, ServerProcess
 
 CHAPTERS = sorted(ROOT.glob("chapter[0-9][0-9]"))
@@ -159,10 +158,68 @@ def imported_distributions(package: Path) -> dict[str, str]:
     """{distribution: a module importing it} for the package's code."""
     found = {}
     for path in example_files(package):
-        for name in sorted(imported_names(path)):
-            top = name.partition(".")[0]
-            if top not in sys.stdlib_module_names and top not in LOCAL:
-                found.setdefault(distribution_of(name), str(path.relative_to(ROOT)))
+        found = distributions_of_file(path) | found
+    return found
+
+
+def distributions_of_file(path: Path) -> dict[str, str]:
+    """{distribution: the module} for what one module imports."""
+    found = {}
+    for name in sorted(imported_names(path)):
+        top = name.partition(".")[0]
+        if top not in sys.stdlib_module_names and top not in LOCAL:
+            found.setdefault(distribution_of(name), str(path.relative_to(ROOT)))
+    return found
+
+
+def module_file(name: str) -> Path | None:
+    """The file of a module of this repository, if ``name`` is one."""
+    base = ROOT.joinpath(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def absolute_module(node: ast.ImportFrom, package: list[str]) -> str:
+    """The module a ``from ... import`` names, a relative one resolved."""
+    base = node.module or ""
+    if not node.level:
+        return base
+    parent = package[: len(package) - node.level + 1]
+    return ".".join([*parent, *([base] if base else [])])
+
+
+def repository_imports(path: Path) -> set[Path]:
+    """The files of this repository that importing ``path`` loads at once:
+    what it imports, relative imports too, and each package on the way."""
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = absolute_module(node, package)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    found = set()
+    for name in names:
+        parts = name.split(".")
+        if parts[0] in LOCAL:
+            prefixes = (".".join(parts[:end]) for end in range(1, len(parts) + 1))
+            found.update(filter(None, map(module_file, prefixes)))
+    return found
+
+
+def repository_closure(paths: list[Path]) -> set[Path]:
+    """``paths`` and every file of the repository they load, in turn."""
+    found, todo = set(), list(paths)
+    while todo:
+        path = todo.pop()
+        if path not in found:
+            found.add(path)
+            todo.extend(repository_imports(path))
     return found
 
 
@@ -225,14 +282,32 @@ def test_pins_are_the_root_locks(chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_ids)
-def test_includes_the_chapters_it_imports(chapter):
+def test_includes_what_it_imports_of_other_chapters_needs(chapter):
+    """What the modules it imports from earlier chapters need, and what
+    those import in turn: not the whole of another chapter's file (chapter
+    5's benchmark uses chapter 1's kit, not chapter 1's six servers)."""
     mine = all_requirements(chapter / "requirements.txt")
-    for other in sorted(chapter_imports(chapter) - {"fakestrava"}):
-        theirs = all_requirements(ROOT / other / "requirements.txt")
-        missing = [
-            str(r) for name, r in theirs.items() if str(mine.get(name)) != str(r)
-        ]
-        assert not missing, f"imports {other}, whose file has {missing}"
+    needed = {}
+    for path in sorted(repository_closure(example_files(chapter))):
+        if path.relative_to(ROOT).parts[0] not in (chapter.name, "fakestrava"):
+            needed |= {
+                name: where
+                for name, where in distributions_of_file(path).items()
+                if name not in needed
+            }
+    missing = [
+        f"{name} (for {where})" for name, where in needed.items() if name not in mine
+    ]
+    assert not missing, f"add to {chapter.name}/requirements.txt: {missing}"
+
+
+def test_another_chapter_s_module_brings_what_it_imports_in_turn():
+    closure = repository_closure([ROOT / "chapter05" / "compression.py"])
+    names = {str(path.relative_to(ROOT)) for path in closure}
+    # Its serving helper, the package around it, and that package's modules.
+    assert {"chapter02/skeleton/serving.py", "chapter02/skeleton/__init__.py"} <= names
+    assert "chapter02/skeleton/errors.py" in names
+    assert "chapter01/benchmark.py" not in names
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_ids)

@@ -44,6 +44,7 @@ from sybil.parsers.markdown.lexers import (
 
 from testkit.servers import ROOT
 from testkit.services import SEARCH_PATH, missing, services_required
+from testkit.tests.test_chapter_requirements import absolute_module
 
 VENV_BIN = Path(sys.executable).parent  # not resolved: .venv/bin itself
 # What every new machine has besides Debian's base and the two lists.
@@ -76,7 +77,8 @@ RUNNERS = {
     "server_process": (0, "command", "argv"),  # conftest.py's fixture, by name
     "chapter09.deploy.run": (0, "command", "argv"),
     "chapter07.machinery.benchmark.running": (0, "command", "argv"),
-    "chapter08.machinery.stack.Service": (1, "command", "argv"),
+    "chapter06.machinery.launcher.Service": (1, "command", "argv"),
+    "chapter08.machinery.stack.Service": (1, "command", "argv"),  # chapter 6's
 }  # fmt: skip
 # Lookups by name on a PATH: qualified name -> (position, keyword).
 LOOKUPS = {
@@ -85,7 +87,10 @@ LOOKUPS = {
     "testkit.postgres.find_postgres_binary": (0, "name"),
 }
 # Where the repository's helpers are defined (the fixture: in conftest.py).
-HELPER_FILES = {"server_process": "conftest.py"}
+HELPER_FILES = {
+    "server_process": "conftest.py",
+    "chapter08.machinery.stack.Service": "chapter06/machinery/launcher.py",
+}
 
 BASH_BUILTINS = set(
     ". : [ alias bg bind break builtin caller cd command compgen complete compopt "
@@ -160,6 +165,20 @@ def _is_redirection(token: str) -> bool:
 
 
 def _simple_command_words(tokens: list[str]) -> list[str]:
+    i = _command_word_at(tokens)
+    if i is None:
+        return []
+    word, rest = tokens[i], tokens[i + 1 :]
+    if word not in WRAPPERS:
+        return [word]
+    if word == "command" and rest[:1] in (["-v"], ["-V"]):
+        return [word, *rest[1:2]]  # a lookup of that name
+    return [word, *_simple_command_words(_wrapped(word, rest))]
+
+
+def _command_word_at(tokens: list[str]) -> int | None:
+    """Where the command word is, past redirections, assignments and
+    keywords (``!``, ``time``...); None if the tokens run none."""
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -170,21 +189,20 @@ def _simple_command_words(tokens: list[str]) -> list[str]:
         elif ASSIGNMENT.match(token) or token in KEYWORD_PREFIXES:
             i += 1
         elif token in KEYWORDS_WITHOUT_COMMAND:
-            return []
+            return None
         else:
-            break
-    else:
-        return []
-    word, rest = tokens[i], tokens[i + 1 :]
-    if word not in WRAPPERS:
-        return [word]
-    if word == "command" and rest[:1] in (["-v"], ["-V"]):
-        return [word, *rest[1:2]]  # a lookup of that name
+            return i
+    return None
+
+
+def _wrapped(wrapper: str, rest: list[str]) -> list[str]:
+    """What a wrapper (``env``, ``nice``, ``timeout``...) runs: its words
+    past its options, assignments and (``timeout``'s) duration."""
     while rest and (rest[0].startswith("-") or ASSIGNMENT.match(rest[0])):
         rest = rest[1:]
-    if word == "timeout" and rest:
+    if wrapper == "timeout" and rest:
         rest = rest[1:]  # the duration
-    return [word, *_simple_command_words(rest)]
+    return rest
 
 
 def _substitutions(line: str) -> tuple[str, list[str]]:
@@ -192,40 +210,58 @@ def _substitutions(line: str) -> tuple[str, list[str]]:
     value, and their contents (not within single quotes: literal there)."""
     out, inner, i, quote = [], [], 0, None
     while i < len(line):
-        char = line[i]
-        if quote == "'":
-            quote = None if char == "'" else quote
-            char = "_" if char in QUOTED_AWAY else char
-        elif char == "\\":
-            out.append(line[i : i + 2])
-            i += 2
-            continue
-        elif char == "'" and quote is None:
-            quote = "'"
-        elif char == "#" and quote is None and (i == 0 or line[i - 1].isspace()):
-            end = line.find("\n", i)  # a comment, to the end of its line
-            i = len(line) if end < 0 else end
-            continue
-        elif char == '"':
-            quote = None if quote == '"' else '"'
-        elif quote and char in QUOTED_AWAY:
-            char = "_"  # quoted: no separator, no redirection
-        elif line.startswith("$(", i) and not line.startswith("$((", i):
-            end = _closing(line, i + 2)
-            inner.append(line[i + 2 : end])
+        found = None if quote == "'" else _substitution_at(line, i)
+        if found is not None:
+            contents, i = found
+            inner.append(contents)
             out.append("$SUBSTITUTED")
-            i = end + 1
             continue
-        elif char == "`":
-            end = line.find("`", i + 1)
-            end = len(line) if end < 0 else end
-            inner.append(line[i + 1 : end])
-            out.append("$SUBSTITUTED")
-            i = end + 1
-            continue
-        out.append(char)
-        i += 1
+        text, i, quote = _step(line, i, quote)
+        out.append(text)
     return "".join(out), inner
+
+
+def _substitution_at(line: str, i: int) -> tuple[str, int] | None:
+    """A ``$(...)`` or `` `...` `` starting at ``i``: its contents, and
+    where the line goes on after it."""
+    if line.startswith("$(", i) and not line.startswith("$((", i):
+        end = _closing(line, i + 2)
+        return line[i + 2 : end], end + 1
+    if line[i] == "`":
+        end = line.find("`", i + 1)
+        end = len(line) if end < 0 else end
+        return line[i + 1 : end], end + 1
+    return None
+
+
+def _step(line: str, i: int, quote: str | None) -> tuple[str, int, str | None]:
+    """One character (or escape) at ``i``: what stands for it, where the
+    line goes on, and the quote open after it. Quoted, a separator or a
+    redirection is no longer one."""
+    char = line[i]
+    if quote == "'":
+        return (
+            ("_" if char in QUOTED_AWAY else char),
+            i + 1,
+            (None if char == "'" else quote),
+        )
+    if char == "\\":
+        return line[i : i + 2], i + 2, quote
+    if quote is None:
+        return _unquoted_step(line, i)
+    if char == '"':
+        return char, i + 1, None
+    return ("_" if char in QUOTED_AWAY else char), i + 1, quote
+
+
+def _unquoted_step(line: str, i: int) -> tuple[str, int, str | None]:
+    char = line[i]
+    if char in "'\"":
+        return char, i + 1, char
+    if char == "#" and (i == 0 or line[i - 1].isspace()):
+        end = line.find("\n", i)  # a comment, to the end of its line
+        return "", len(line) if end < 0 else end, None
+    return char, i + 1, None
 
 
 def _closing(line: str, start: int) -> int:
@@ -233,19 +269,15 @@ def _closing(line: str, start: int) -> int:
     depth, quote, i = 1, None, start
     while i < len(line):
         char = line[i]
+        if char == "\\" and quote != "'":
+            i += 2  # escaped, outside single quotes
+            continue
         if quote:
-            if char == "\\" and quote == '"':
-                i += 1
-            elif char == quote:
-                quote = None
-        elif char == "\\":
-            i += 1
+            quote = None if char == quote else quote
         elif char in "'\"":
             quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
+        else:
+            depth += {"(": 1, ")": -1}.get(char, 0)
             if depth == 0:
                 return i
         i += 1
@@ -258,6 +290,36 @@ def _closing(line: str, start: int) -> int:
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _assigns(node: ast.AST, name: str) -> bool:
+    """Whether ``node`` is ``name = ...`` or ``name: ... = ...``."""
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+    return (
+        isinstance(node, ast.AnnAssign)
+        and node.value is not None
+        and isinstance(node.target, ast.Name)
+        and node.target.id == name
+    )
+
+
+def _parameter_names(scope: ast.AST) -> set[str]:
+    arguments = getattr(scope, "args", None)
+    if not arguments:
+        return set()
+    every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    return {a.arg for a in every}
+
+
+def _constant_prefix(value: ast.JoinedStr) -> str:
+    """The text an f-string starts with, before its first replacement."""
+    prefix = ""
+    for part in value.values:
+        if not isinstance(part, ast.Constant):
+            break
+        prefix += str(part.value)
+    return prefix
 
 
 class PythonScan:
@@ -296,16 +358,10 @@ class PythonScan:
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
-                    if alias.asname:
-                        names[alias.asname] = alias.name
-                    else:
-                        top = alias.name.split(".")[0]
-                        names[top] = top
+                    top = alias.name.split(".")[0]
+                    names[alias.asname or top] = alias.name if alias.asname else top
             elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    parent = package[: len(package) - node.level + 1]
-                    base = ".".join([*parent, *([base] if base else [])])
+                base = absolute_module(node, package)
                 for alias in node.names:
                     names[alias.asname or alias.name] = f"{base}.{alias.name}"
         return names
@@ -332,23 +388,26 @@ class PythonScan:
         for node in calls:
             qualified = self.qualify(node.func)
             if qualified in RUNNERS:
-                position, keyword, mode = RUNNERS[qualified]
-                arg = _argument(node, position, keyword)
-                shell = mode == "shell" or any(
-                    k.arg == "shell"
-                    and isinstance(k.value, ast.Constant)
-                    and bool(k.value.value)
-                    for k in node.keywords
-                )
-                if arg is not None:
-                    source = "python-shell" if shell else "python"
-                    for name in self.command_names(arg, node, mode):
-                        yield name, node.lineno, source
+                yield from self._run(node, *RUNNERS[qualified])
             elif qualified in LOOKUPS:
                 arg = _argument(node, *LOOKUPS[qualified])
-                if arg is not None:
-                    for name in self.strings(arg, node):
-                        yield name, node.lineno, "python"
+                names = self.strings(arg, node) if arg is not None else ()
+                yield from ((name, node.lineno, "python") for name in names)
+
+    def _run(self, node: ast.Call, position: int, keyword: str, mode: str):
+        """The commands a call of a runner (``subprocess.run``...) runs."""
+        arg = _argument(node, position, keyword)
+        if arg is None:
+            return
+        shell = mode == "shell" or any(
+            k.arg == "shell"
+            and isinstance(k.value, ast.Constant)
+            and bool(k.value.value)
+            for k in node.keywords
+        )
+        source = "python-shell" if shell else "python"
+        for name in self.command_names(arg, node, mode):
+            yield name, node.lineno, source
 
     # Following values
 
@@ -379,31 +438,14 @@ class PythonScan:
 
     def _assigned(self, name: str, at: ast.AST) -> list[tuple[ast.AST, ast.AST]]:
         for scope in self._scopes(at):
-            values = []
-            for child in _own_nodes(scope):
-                if isinstance(child, ast.Assign) and any(
-                    isinstance(target, ast.Name) and target.id == name
-                    for target in child.targets
-                ):
-                    values.append((child.value, child.value))
-                elif (
-                    isinstance(child, ast.AnnAssign)
-                    and child.value is not None
-                    and isinstance(child.target, ast.Name)
-                    and child.target.id == name
-                ):
-                    values.append((child.value, child.value))
+            values = [
+                (child.value, child.value)
+                for child in _own_nodes(scope)
+                if _assigns(child, name)
+            ]
             if values:
                 return values
-            arguments = getattr(scope, "args", None)
-            if arguments and name in {
-                a.arg
-                for a in [
-                    *arguments.posonlyargs,
-                    *arguments.args,
-                    *arguments.kwonlyargs,
-                ]
-            }:
+            if name in _parameter_names(scope):
                 return []  # a parameter: its callers know
         return []
 
@@ -421,11 +463,7 @@ class PythonScan:
                 text = value.value
                 names.update([text] if mode == "program" else shell_words(text))
             elif isinstance(value, ast.JoinedStr) and mode != "program":
-                prefix = ""
-                for part in value.values:
-                    if not isinstance(part, ast.Constant):
-                        break
-                    prefix += str(part.value)
+                prefix = _constant_prefix(value)
                 if prefix and prefix[-1].isspace():  # a whole first word
                     names.update(shell_words(prefix))
             else:
@@ -548,15 +586,18 @@ def python_file_uses(path: Path) -> list[Use]:
         )
     # Sybil runs the modules' doctests too.
     for node in scopes:
-        body = node.body
-        if (
-            body
-            and isinstance(body[0], ast.Expr)
-            and isinstance(body[0].value, ast.Constant)
-            and isinstance(body[0].value.value, str)
-        ):
-            uses += doctest_uses(body[0].value.value, where, body[0].lineno)
+        docstring = _docstring(node)
+        if docstring is not None:
+            uses += doctest_uses(docstring.value.value, where, docstring.lineno)
     return uses
+
+
+def _docstring(node: ast.AST) -> ast.Expr | None:
+    """The docstring statement of a module, class or function, if any."""
+    first = node.body[0] if node.body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        return first if isinstance(first.value.value, str) else None
+    return None
 
 
 # READMEs, the Makefile, .ci/run
@@ -585,25 +626,28 @@ def readme_uses(path: Path) -> list[Use]:
         if skipping:
             skipping = None if skipping == "next" else skipping
             continue
-        if directive == "wait-for":
-            uses += [
-                Use(w, f"{where}:{line}", "readme")
-                for w in shell_words(lexemes["arguments"])
-            ]
-        elif directive is None:
-            source, language = str(lexemes["source"]), lexemes["language"]
-            if language == "python":
-                if ">>>" in source:
-                    uses += doctest_uses(source, where, line + 1)
-                else:
-                    uses += python_uses(source, where, first_line=line + 1)
-            else:
-                for offset, command in block_commands(source, language):
-                    uses += [
-                        Use(word, f"{where}:{line + 1 + offset}", "readme")
-                        for word in shell_words(command)
-                    ]
+        uses += _region_uses(lexemes, where, line)
     return uses
+
+
+def _region_uses(lexemes: dict, where: str, line: int) -> list[Use]:
+    """What one README block (or ``wait-for`` directive) at ``line`` runs."""
+    directive = lexemes.get("directive")
+    if directive == "wait-for":
+        words = shell_words(lexemes["arguments"])
+        return [Use(w, f"{where}:{line}", "readme") for w in words]
+    if directive is not None:
+        return []
+    source, language = str(lexemes["source"]), lexemes["language"]
+    if language == "python" and ">>>" in source:
+        return doctest_uses(source, where, line + 1)
+    if language == "python":
+        return python_uses(source, where, first_line=line + 1)
+    return [
+        Use(word, f"{where}:{line + 1 + offset}", "readme")
+        for offset, command in block_commands(source, language)
+        for word in shell_words(command)
+    ]
 
 
 def block_commands(source: str, language: str) -> list[tuple[int, str]]:
@@ -818,28 +862,29 @@ def closure(packages: dict[str, Package], roots: set[str]) -> set[str]:
     Pre-Depends and Depends, recursively; of alternatives (``a | b``) and
     virtual packages, every installed one counts (which one apt chose is not
     recorded). Recommends do not count: make services installs without."""
-    providers = defaultdict(set)
-    for name, package in packages.items():
-        if package.installed:
-            for provided, *_ in _names(package.provides):
-                providers[provided].add(name)
-    todo = [
-        name
-        for name, package in packages.items()
-        if package.installed and (package.base or name in roots)
-    ]
-    seen: set[str] = set()
+    installed = {name for name, package in packages.items() if package.installed}
+    providers = _providers(packages, installed)
+
+    def needs(name: str) -> set[str]:
+        wanted = {a for group in _names(packages[name].depends) for a in group}
+        return (wanted & installed).union(*(providers[a] for a in wanted))
+
+    found = {name for name in installed if packages[name].base or name in roots}
+    todo = list(found)
     while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        for group in _names(packages[name].depends):
-            for alternative in group:
-                if alternative in packages and packages[alternative].installed:
-                    todo.append(alternative)
-                todo.extend(providers.get(alternative, ()))
-    return seen
+        for needed in needs(todo.pop()) - found:
+            found.add(needed)
+            todo.append(needed)
+    return found
+
+
+def _providers(packages: dict[str, Package], installed: set[str]) -> dict[str, set]:
+    """virtual package -> the installed packages that provide it."""
+    providers = defaultdict(set)
+    for name in installed:
+        for provided, *_ in _names(packages[name].provides):
+            providers[provided].add(name)
+    return providers
 
 
 def owners(paths: set[str]) -> dict[str, set[str]]:
@@ -918,43 +963,62 @@ def check(
     folders = search_dirs() if folders is None else folders
     wanted = set(apt_packages())
     allowed = closure(packages, wanted)
-    venv_tools = set(os.listdir(VENV_BIN))
-    by_name = defaultdict(list)
-    for use in external(uses):
-        if use.name not in venv_tools and use.name not in ALWAYS_THERE:
-            by_name[use.name].append(use)
+    by_name = _outside_the_venv(uses)
     found = {name: candidates(name, folders) for name in by_name}
-    paths = {p: _dpkg_spellings(p) for paths in found.values() for p in paths}
-    owned = owners({s for spellings in paths.values() for s in spellings})
+    packages_of = _packages_of(found)
     problems, not_found = [], []
     for name, name_uses in sorted(by_name.items()):
         used = f"used at {where_used(name_uses)}"
         if not found[name]:
             not_found.append(f"{name}: not found; {used}")
-            continue
-        packages_of = {
-            package: path
-            for path in found[name]
-            for spelling in paths[path]
-            for package in owned.get(spelling, ())
-        }
-        if packages_of.keys() & allowed:
-            continue
-        if packages_of:
-            listed = ", ".join(
-                f"{path} is in {pkg}" for pkg, path in packages_of.items()
-            )
-            problems.append(
-                f"{name}: {listed}, which APT_PACKAGES does not bring "
-                f"(add it to the Makefile's APT_PACKAGES); {used}"
-            )
-        else:
-            problems.append(
-                f"{name}: {found[name][0]} is from no Debian package (installed by "
-                f"hand: a new machine has none); pin it in requirements.txt, add "
-                f"a package that has it to APT_PACKAGES, or do without; {used}"
-            )
+        elif not packages_of[name].keys() & allowed:
+            problems.append(_problem(name, packages_of[name], found[name][0], used))
     return problems, not_found
+
+
+def _packages_of(found: dict[str, list[str]]) -> dict[str, dict[str, str]]:
+    """name -> {package: path}: the Debian packages that installed the files
+    a command's name may run."""
+    paths = {p: _dpkg_spellings(p) for paths in found.values() for p in paths}
+    owned = owners({s for spellings in paths.values() for s in spellings})
+    return {
+        name: {
+            package: path
+            for path in candidates
+            for package in _packages(paths[path], owned)
+        }
+        for name, candidates in found.items()
+    }
+
+
+def _packages(spellings: list[str], owned: dict[str, set[str]]) -> set[str]:
+    """The packages that installed a file, whichever spelling dpkg knows."""
+    return {package for spelling in spellings for package in owned.get(spelling, ())}
+
+
+def _outside_the_venv(uses: list[Use]) -> dict[str, list[Use]]:
+    """name -> its uses, for the external commands the venv does not bring."""
+    venv_tools = set(os.listdir(VENV_BIN))
+    by_name = defaultdict(list)
+    for use in external(uses):
+        if use.name not in venv_tools and use.name not in ALWAYS_THERE:
+            by_name[use.name].append(use)
+    return by_name
+
+
+def _problem(name: str, packages_of: dict[str, str], first: str, used: str) -> str:
+    """What is wrong with a command no package of a new machine brings."""
+    if packages_of:
+        listed = ", ".join(f"{path} is in {pkg}" for pkg, path in packages_of.items())
+        return (
+            f"{name}: {listed}, which APT_PACKAGES does not bring "
+            f"(add it to the Makefile's APT_PACKAGES); {used}"
+        )
+    return (
+        f"{name}: {first} is from no Debian package (installed by "
+        f"hand: a new machine has none); pin it in requirements.txt, add "
+        f"a package that has it to APT_PACKAGES, or do without; {used}"
+    )
 
 
 # The tests
@@ -1036,20 +1100,24 @@ def test_the_helpers_still_exist():
         if not path.exists() and not HELPER_FILES.get(qualified):
             assert not module.startswith(("testkit", "chapter")), qualified
             continue  # the standard library's
-        tree = ast.parse(path.read_text())
-        definition = next(
-            node
-            for node in tree.body
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name
-        )
-        if isinstance(definition, ast.FunctionDef):
-            parameters = [a.arg for a in definition.args.args]
-            if name == "server_process":  # a fixture: the function it yields
-                inner = next(
-                    n for n in definition.body if isinstance(n, ast.FunctionDef)
-                )
-                parameters = [a.arg for a in inner.args.args]
-            assert parameters[position] == keyword, qualified
+        parameters = _parameters(path, name)
+        assert parameters is None or parameters[position] == keyword, qualified
+
+
+def _parameters(path: Path, name: str) -> list[str] | None:
+    """The parameters of function ``name`` of ``path``; None for a class
+    (a dataclass's fields are its parameters). A StopIteration if none."""
+    tree = ast.parse(path.read_text())
+    definition = next(
+        node
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name
+    )
+    if not isinstance(definition, ast.FunctionDef):
+        return None
+    if name == "server_process":  # a fixture: the function it yields
+        definition = next(n for n in definition.body if isinstance(n, ast.FunctionDef))
+    return [a.arg for a in definition.args.args]
 
 
 # The scanner on its own

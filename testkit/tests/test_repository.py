@@ -157,6 +157,102 @@ def test_readme_code_lines_fit_a_terminal(readme):
     assert not long, "\n".join(long)
 
 
+# A chapter's front page, read in five minutes: what the chapter shows, a
+# "Run it" section, then the book section -> file -> test table.
+FIRST_COMMAND_WITHIN = 40
+RUN_IT_COMMANDS = 3
+
+
+def typed_commands(readme: Path) -> list[tuple[int, str]]:
+    """(line number, command) of what a reader types, in order: each command
+    of a ``shell`` block, each ``$ `` line of a ``console`` block (a line
+    continued with ``\\`` is one command, numbered by its first line)."""
+    found, language, continued = [], None, False
+    for number, line in enumerate(readme.read_text().splitlines(), 1):
+        if line.lstrip().startswith("```"):
+            language = None if language is not None else line.strip("` ")
+            continued = False
+            continue
+        command = (
+            line.startswith("$ ")
+            if language == "console"
+            else language == "shell"
+            and bool(line.strip())
+            and not line.lstrip().startswith("#")
+        )
+        if command and not continued:
+            found.append((number, line.removeprefix("$ ").strip()))
+        continued = (command or continued) and line.endswith("\\")
+    return found
+
+
+def run_it_section(readme: Path) -> tuple[int, int] | None:
+    """The first and last line numbers of the "## Run it" section, up to the
+    next heading of any level (what follows is detail a reader may skip)."""
+    start, inside = None, False
+    lines = readme.read_text().splitlines()
+    for number, line in enumerate(lines, 1):
+        if line.lstrip().startswith("```"):
+            inside = not inside
+        elif not inside and line.startswith("#"):
+            if start is not None:
+                return start, number - 1
+            if line.strip() == "## Run it":
+                start = number
+    return (start, len(lines)) if start is not None else None
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.name)
+def test_each_readme_opens_with_run_it_then_the_table(chapter):
+    """The reader's first command is within the README's first 40 lines, in
+    a "Run it" section of at most three commands (its shell and console
+    blocks together), above the "book section | file | test" table."""
+    readme = chapter / "README.md"
+    lines = readme.read_text().splitlines()
+    section = run_it_section(readme)
+    assert section, "no '## Run it' section"
+    start, end = section
+    table = next(
+        (
+            n
+            for n, line in enumerate(lines, 1)
+            if re.match(r"\|\s*book section\s*\|", line)
+        ),
+        None,
+    )
+    assert table and start < table, "'## Run it' comes before the book-section table"
+    commands = typed_commands(readme)
+    assert commands, "the README shows no command"
+    first = commands[0][0]
+    console = next((n for n, _ in commands if lines[n - 1].startswith("$ ")), None)
+    for kind, number in (("command", first), ("console command", console)):
+        assert number and number <= FIRST_COMMAND_WITHIN, (
+            f"the first {kind} is on line {number}, "
+            f"not within the first {FIRST_COMMAND_WITHIN}"
+        )
+    assert start < first <= end, "the first command is in 'Run it'"
+    in_section = [command for number, command in commands if start < number <= end]
+    assert len(in_section) <= RUN_IT_COMMANDS, (
+        f"'Run it' asks for {len(in_section)} commands: {in_section}"
+    )
+
+
+def test_typed_commands_reads_shell_and_console_blocks(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "# Title\n\n## Run it\n\n```shell\n# a comment\nflask --app x \\\n"
+        "  run\n```\n\n```console\n$ curl -s \\\n  http://127.0.0.1:5000/\n"
+        '{"a": 1}\n$ echo done\ndone\n```\n\n'
+        "```python\nprint('not typed')\n```\n\n## Next\n"
+    )
+    assert typed_commands(readme) == [
+        (7, "flask --app x \\"),
+        (12, "curl -s \\"),
+        (15, "echo done"),
+    ]
+    assert run_it_section(readme) == (3, 22)
+
+
 def test_importing_any_module_starts_nothing():
     """``python -m`` starts a service; importing its modules must not.
 

@@ -1,7 +1,6 @@
 """The shared fixtures do what chapters rely on: real servers, started and stopped."""
 
 import socket
-import time
 
 import pytest
 import requests
@@ -9,6 +8,7 @@ import requests
 from testkit import ports, readme, services
 from testkit.readme import ShellSession, commands, transcript
 from testkit.servers import LiveServer
+from testkit.waiting import wait_until
 
 
 def hello_app(environ, start_response):
@@ -44,14 +44,7 @@ def test_real_redis_answers(redis_url):
 @pytest.mark.integration
 def test_real_nginx_proxies_to_a_live_server(nginx, live_server):
     app = live_server(hello_app)
-    proxy = nginx(
-        f"""
-        location / {{
-            proxy_pass {app.url};
-            proxy_set_header X-Forwarded-For $remote_addr;
-        }}
-        """
-    )
+    proxy = nginx(services.proxy_to(app.url))
     answer = requests.get(proxy.url, timeout=5)
     assert answer.text == "127.0.0.1"
     assert answer.headers["Server"].startswith("nginx")
@@ -192,13 +185,32 @@ def test_any_skip_fails_when_services_are_required(monkeypatch):
     assert "no redis" in report.longrepr
 
 
-def eventually(condition, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+def test_wait_until_returns_what_the_condition_gave():
+    answers = iter([None, 0, "ready"])
+    assert wait_until(lambda: next(answers), interval=0) == "ready"
+
+
+def test_wait_until_fails_saying_what_it_waited_for():
+    with pytest.raises(
+        AssertionError, match="the queue to drain: not met within 0.05 s"
+    ):
+        wait_until(
+            lambda: False, timeout=0.05, interval=0.01, what="the queue to drain"
+        )
+
+
+def test_wait_until_reads_a_late_message_only_when_it_fails():
+    reads = []
+
+    def output():
+        reads.append(1)
+        return "server output"
+
+    assert wait_until(lambda: True, what=output)
+    assert reads == []
+    with pytest.raises(AssertionError, match="server output"):
+        wait_until(lambda: False, timeout=0.02, interval=0, what=output)
+    assert reads == [1]
 
 
 @pytest.mark.integration
@@ -207,7 +219,9 @@ def test_a_background_command_outlives_the_next_server_until_stop(session, tmp_p
     session.run(f"while true; do touch {marker}; sleep 0.1; done &")
     session.run("python -m http.server --bind 127.0.0.1 $PORT")
     marker.unlink(missing_ok=True)
-    assert eventually(marker.exists)  # the background loop still runs
+    assert wait_until(
+        marker.exists, timeout=10, interval=0.05
+    )  # the background loop still runs
     loop = session.background[0].pgid
     session.stop()
     # stop() waits for the whole process group: the loop is gone.
@@ -216,7 +230,7 @@ def test_a_background_command_outlives_the_next_server_until_stop(session, tmp_p
 
 def test_a_background_command_that_failed_is_reported_next(session):
     session.run("sh -c 'echo no broker; exit 4' &")
-    assert eventually(lambda: session.background[0].returncode == 4)
+    wait_until(lambda: session.background[0].returncode == 4, timeout=10, interval=0.05)
     with pytest.raises(AssertionError, match="(?s)exited 4.*no broker"):
         session.check("echo next", "next")
 
@@ -227,7 +241,11 @@ def test_kill_names_the_terminal_s_jobs(session, tmp_path):
     session.run("python -m http.server --bind 127.0.0.1 $PORT")
     session.run("sleep 60 &")
     session.run("kill %1")
-    assert eventually(lambda: readme._processes(pgid=session.background[0].pgid) == [])
+    wait_until(
+        lambda: readme._processes(pgid=session.background[0].pgid) == [],
+        timeout=10,
+        interval=0.05,
+    )
 
 
 def test_wait_for_retries_until_the_command_succeeds(session, tmp_path):
@@ -264,6 +282,18 @@ def test_a_stack_s_ports_move_together_and_its_first_port_makes_it_a_server(
     assert session.check(status, "200") is None
     session.stop()
     assert not ports.port_is_open(base + 2)
+
+
+@pytest.mark.integration
+def test_ctrl_c_stops_the_stack_and_its_ports_are_no_longer_moved(session):
+    session.move_ports("STACK_BASE")
+    base = session.port_base
+    session.run("python -m http.server --bind 127.0.0.1 $((STACK_BASE + 2))")
+    assert session.rewrite("127.0.0.1:5002") == f"127.0.0.1:{base + 2}"
+    session.interrupt()
+    assert session.server is None
+    assert not ports.port_is_open(base + 2)
+    assert session.rewrite("127.0.0.1:5002") == "127.0.0.1:5002"
 
 
 def test_readme_blocks_that_use_a_server_are_integration(pytester):
@@ -317,6 +347,43 @@ redis://...
     # uses a variable set from the server's address needs the server too.
     result.assert_outcomes(passed=5, deselected=5)
     result.stdout.fnmatch_lines(["*line:1,*PASSED*", "*line:5,*PASSED*"])
+
+
+STACK_THEN_CTRL_C = """
+<!-- ports: STACK_BASE -->
+
+```shell
+python -m http.server --bind 127.0.0.1 $((STACK_BASE + 2))
+```
+
+<!-- wait-for: curl -sf http://127.0.0.1:5002/ -->
+
+```console
+$ curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:5002/
+200
+```
+
+<!-- ctrl-c -->
+
+```console
+$ echo after the stack
+after the stack
+```
+"""
+
+
+def test_blocks_after_ctrl_c_are_marked_for_themselves(pytester):
+    pytester.makeconftest(CONFTEST)
+    pytester.makefile(".md", README=STACK_THEN_CTRL_C)
+    result = pytester.runpytest("-m", "not integration", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, deselected=5)
+
+
+@pytest.mark.integration
+def test_ctrl_c_stops_the_stack_a_readme_started(pytester):
+    pytester.makeconftest(CONFTEST)
+    pytester.makefile(".md", README=STACK_THEN_CTRL_C)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=6)
 
 
 # The root conftest's README collection, in a scratch folder of pytester's.
