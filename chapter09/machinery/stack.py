@@ -28,6 +28,7 @@ sockets move to ports of their own (base + 12 and + 13)::
 """
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -167,8 +168,19 @@ class Environments:
         return digest.hexdigest()[:16]
 
     def get(self, service: str) -> Path:
-        """The environment of ``service``, built first if need be."""
+        """The environment of ``service``, built first if need be.
+
+        Two starts at once (``make run`` and a test, two terminals) take
+        turns on a lock file: else one would remove the other's half-made
+        environment as an interrupted build.
+        """
         home = self.folder / service / self.key(service)
+        home.parent.mkdir(parents=True, exist_ok=True)
+        with open(home.parent / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            return self._get(service, home)
+
+    def _get(self, service: str, home: Path) -> Path:
         venv = home / "venv"
         if (home / ".complete").exists():
             (home / ".complete").touch()  # used now: pruned last

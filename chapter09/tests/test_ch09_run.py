@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 import pytest
@@ -78,6 +79,20 @@ def test_an_environment_is_reused_until_its_lock_or_sources_change(
     assert environments.get("tokendealer") == second
     assert said[-1].startswith("tokendealer: ready in ")
     assert (second.parent / ".complete").exists()
+
+
+def test_two_starts_at_once_build_an_environment_once(tmp_path):
+    # make run in one terminal and a test in another, on the same folder:
+    # each waits for the other, neither removes the other's half-made build.
+    said = []
+    environments = Environments(tmp_path / "builds", said.append)
+    with ThreadPoolExecutor(2) as pool:
+        venvs = list(pool.map(environments.get, ["tokendealer"] * 2))
+    assert venvs[0] == venvs[1]
+    assert (venvs[0] / "bin" / "runnerly-tokendealer").exists()
+    assert (venvs[0].parent / ".complete").exists()
+    assert said.count("tokendealer: building its wheel...") == 1
+    assert said[-1] == "tokendealer: unchanged, environment reused"
 
 
 def test_the_start_benchmark_prints_its_figures():
