@@ -16,7 +16,9 @@ Run: ``python -m chapter01.hello_wsgi``
 
 import json
 import os
+import signal
 import time
+from threading import Thread
 from wsgiref.simple_server import make_server
 
 
@@ -29,11 +31,13 @@ def application(environ, start_response):
 def main() -> None:
     port = int(os.environ.get("PORT", 5000))
     with make_server("127.0.0.1", port, application) as server:
+        # wsgiref takes any exception raised while it handles a request, a
+        # Ctrl-C's KeyboardInterrupt too, for that request's error and serves
+        # on: Ctrl-C asks the loop to stop instead (from a thread, as
+        # shutdown() waits for the loop to end).
+        signal.signal(signal.SIGINT, lambda *_: Thread(target=server.shutdown).start())
         print(f"Serving on http://127.0.0.1:{port}/ (Ctrl-C stops it)", flush=True)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
+        server.serve_forever()
 
 
 if __name__ == "__main__":

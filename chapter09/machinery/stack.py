@@ -211,7 +211,9 @@ def free_base() -> int:
     """A port base whose ports (base + 1..4, nginx's + 12 and + 13, Circus's +
     55 and + 56) are all free now: a second stack beside a running one."""
     for _ in range(50):
-        base = random.randrange(20000, 40000, 100)
+        # Below Linux's ephemeral ports (32768 and up), which any outgoing
+        # connection may take, and above the test kit's stack bases.
+        base = random.randrange(26_000, 32_000, 100)
         if not any(port_is_open(base + n) for n in (1, 2, 3, 4, 12, 13, 55, 56)):
             return base
     raise RuntimeError("no free port range")
