@@ -2,7 +2,9 @@
 
 What container platforms collect is a service's standard output, one line
 per record; as JSON, each field stays a field (``request_id``, ``status``,
-``duration_ms``...) for whatever reads them. One setting, ``LOG_FORMAT``,
+``duration_ms``...) for whatever reads them. The lines are formatted and
+written by :mod:`.log_queue`'s thread, not by the request, and flushed when
+no record waits, not after each. One setting, ``LOG_FORMAT``,
 chooses: ``text`` (the default, for a human at a terminal) or ``json``::
 
     >>> import io
@@ -12,6 +14,8 @@ chooses: ``text`` (the default, for a human at a terminal) or ``json``::
     >>> stream = io.StringIO()
     >>> _ = ConsoleLogs(app, stream=stream)
     >>> app.logger.warning("disk %s full", "/tmp", extra={"percent": 97})
+    >>> LogQueue.of(app).flush()  # written by a thread of its own: wait for it
+    True
     >>> print(stream.getvalue())  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
     {"time": "...", "level": "WARNING", "logger": "demo", "message": "disk /tmp full",
      "percent": 97, "service": "data"}
@@ -24,7 +28,7 @@ import sys
 from flask import Flask
 from pythonjsonlogger.json import JsonFormatter
 
-from .request_logs import RequestLogs
+from .log_queue import LineStreamHandler, LogQueue
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(service)s %(request_id)s] %(message)s"
 
@@ -56,6 +60,6 @@ class ConsoleLogs:
         if choice not in ("text", "json"):
             raise ValueError(f"LOG_FORMAT is text or json, not {choice!r}")
         # stdout at the time of the call: a test's capture, a container's pipe.
-        handler = logging.StreamHandler(self.stream or sys.stdout)
+        handler = LineStreamHandler(self.stream or sys.stdout)
         handler.setFormatter(json_formatter() if choice == "json" else text_formatter())
-        RequestLogs.add_handler(app, handler)
+        LogQueue.of(app).add(handler)

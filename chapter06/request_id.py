@@ -19,7 +19,7 @@ through the chapter 5 ``PeerSession``::
 """
 
 import re
-import uuid
+import secrets
 
 import requests
 from flask import Flask, Response, g, has_request_context, request
@@ -33,7 +33,8 @@ SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    # As random as uuid4().hex, and as long, without making a UUID first.
+    return secrets.token_hex(16)
 
 
 def current_request_id() -> str | None:

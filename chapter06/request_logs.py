@@ -85,18 +85,32 @@ class RequestLogs:
 
     @staticmethod
     def log_request(response: Response) -> Response:
+        logger = current_app.logger
+        if not logger.isEnabledFor(logging.INFO):
+            return response
         started = g.get("request_started")
         duration = None if started is None else time.perf_counter() - started
-        current_app.logger.info(
+        method, path, status = request.method, request.path, response.status_code
+        # The record made here, not by logger.info(): where it comes from is
+        # known, and the stack need not be searched for it at each request.
+        record = logger.makeRecord(
+            logger.name,
+            logging.INFO,
+            __file__,
+            LINE,
             "%s %s %s",
-            request.method,
-            request.path,
-            response.status_code,
+            (method, path, status),
+            None,
+            func="log_request",
             extra={
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
+                "method": method,
+                "path": path,
+                "status": status,
                 "duration_ms": None if duration is None else round(duration * 1e3, 3),
             },
         )
+        logger.handle(record)
         return response
+
+
+LINE = RequestLogs.log_request.__code__.co_firstlineno

@@ -1,40 +1,44 @@
 """Ours, measured: what this chapter's monitoring costs a request.
 
 ``python -m chapter06.machinery.benchmark`` serves one request, ``GET /users/1/runs``
-of chapter 4's data service (a user with 20 runs, in SQLite), five ways:
-
-- ``none``: the data service as chapter 4 has it;
-- ``logs``: a request id, and one record per request with its extra fields,
-  written as a JSON line to a file and sent as a GELF datagram;
-- ``metrics``: the Prometheus counters, histogram and in-flight gauge;
-- ``tracing``: an OpenTelemetry span per request, sent over OTLP/HTTP in
-  batches;
-- ``all``: the three together.
+of chapter 4's data service (a user with 20 runs, in SQLite), in eight
+variants (:data:`VARIANTS`): with no monitoring, with each kind alone, and
+with all of it, every request traced or one in ten.
 
 Each variant runs in a process of its own (OpenTelemetry's tracer is one per
 process); the GELF receiver and the OTLP collector run in this one, so their
 work is not counted in the service's. The requests go through Flask's test
 client, one after the other: the figures are the cost of the service's code
 and its instrumentation, without an HTTP server's or a network's, which
-would be the same for the five. The variants take turns over several rounds
-(``--rounds``, ``--requests`` each), and each figure is the median over the
-rounds, as in chapter 1's benchmark: a burst of work elsewhere on the
-machine spoils a round, not a variant. ``SMOKE_TEST=1`` makes a short run.
+would be the same for all. The variants take turns over several rounds
+(chapter 1's kit, :func:`chapter01.machinery.kit.interleaved`), each round
+ending when what it logged is written and what it traced is sent, so work
+left to a thread is counted. Each figure is the median over the rounds.
+
+The cost is the CPU time a request takes, against ``none``'s: the time of
+every thread of the service's process (a log thread's, an exporter's),
+which a busy machine disturbs far less than a rate. ``SMOKE_TEST=1`` makes
+a short run; ``--profile VARIANT`` shows where a variant's time goes.
 """
 
 import argparse
+import cProfile
 import json
 import logging
 import os
-import platform
-import statistics
+import pstats
+import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from argparse import SUPPRESS
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
+
+from chapter01.machinery import kit
 
 VARIANTS = (
     "none",
@@ -46,8 +50,25 @@ VARIANTS = (
     "all",
     "all-10%",
 )
+ROOT = Path(__file__).resolve().parents[2]
 PATH = "/users/1/runs"
 RUNS = 20
+# (what, variants, at most): the chapter's targets, as costs against none.
+TARGETS = (
+    ("each kind alone", ("logs", "gelf", "metrics", "tracing", "traced-10%"), 0.15),
+    ("all, every request traced", ("all",), 0.15),
+    ("all, one request in ten traced", ("all-10%",), 0.08),
+)
+# Where the profile looks: the monitoring's code, not the service's.
+MONITORING = (
+    "chapter06",
+    "logging",
+    "pythonjsonlogger",
+    "graypy",
+    "opentelemetry",
+    "prometheus_client",
+    "uuid",
+)
 
 
 def build(variant: str, folder: str, gelf_port: int, otlp_url: str):
@@ -120,6 +141,16 @@ def datetime_of(day: int) -> datetime:
     return datetime(2026, 10, 1, 7) + timedelta(days=day)
 
 
+def drain(app) -> None:
+    """Wait for the work the requests left to threads: lines written, spans sent."""
+    from ..log_queue import LogQueue
+    from ..tracing import Tracing
+
+    if app.extensions.get("log_queue") is not None:
+        LogQueue.of(app).flush()
+    Tracing.flush(app)
+
+
 def serve(arguments) -> None:
     """A variant's process: on each line ``N`` of stdin, time N requests."""
     with tempfile.TemporaryDirectory(
@@ -129,40 +160,55 @@ def serve(arguments) -> None:
         client = app.test_client()
         for _ in range(arguments.warm_up):
             assert client.get(PATH).status_code == 200
+        drain(app)
         print("ready", flush=True)
         for line in sys.stdin:
             count = int(line)
             latencies = []
-            started = time.perf_counter()
+            started, cpu, own = time.perf_counter(), time.process_time(), 0.0
             for _ in range(count):
-                before = time.perf_counter()
+                before, before_cpu = time.perf_counter(), time.thread_time()
                 status = client.get(PATH).status_code
                 latencies.append(time.perf_counter() - before)
+                own += time.thread_time() - before_cpu
                 if status != 200:
                     print(json.dumps({"error": f"status {status}"}), flush=True)
                     return
-            elapsed = time.perf_counter() - started
-            print(json.dumps({"elapsed": elapsed, "latencies": latencies}), flush=True)
+            drain(app)
+            figures = {
+                "elapsed": time.perf_counter() - started,
+                "cpu": time.process_time() - cpu,
+                "request_thread": own,
+                "latencies": latencies,
+            }
+            print(json.dumps(figures), flush=True)
 
 
+@dataclass
+class Round:
+    rate: float  # requests/s
+    p50: float  # ms
+    p99: float  # ms
+    cpu: float  # µs of CPU a request, every thread of the process
+    own: float  # µs of it on the request's thread
+
+
+@dataclass
 class Variant:
     """A variant's process, driven through its stdin and stdout."""
 
-    def __init__(self, name: str, gelf_port: int, otlp_url: str, warm_up: int):
-        self.name = name
-        self.rounds: list[dict] = []
-        command = [
-            sys.executable,
-            "-m",
-            "chapter06.machinery.benchmark",
-            "--serve",
-            name,
-        ]
+    name: str
+    process: subprocess.Popen | None = None
+    rounds: list[Round] = field(default_factory=list)
+
+    def start(self, gelf_port: int, otlp_url: str, warm_up: int) -> "Variant":
+        command = [sys.executable, "-m", "chapter06.machinery.benchmark"]
+        command += ["--serve", self.name, "--warm-up", str(warm_up)]
         command += ["--gelf-port", str(gelf_port), "--otlp", otlp_url]
-        command += ["--warm-up", str(warm_up)]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
+        return self
 
     def wait_until_ready(self) -> None:
         if self.process.stdout.readline().strip() != "ready":
@@ -174,42 +220,88 @@ class Variant:
         answer = json.loads(self.process.stdout.readline() or '{"error": "died"}')
         if "error" in answer:
             raise RuntimeError(f"{self.name}: {answer['error']}")
-        latencies = sorted(answer["latencies"])
-        self.rounds.append(
-            {
-                "rate": count / answer["elapsed"],
-                "p50": percentile(latencies, 0.50) * 1000,
-                "p99": percentile(latencies, 0.99) * 1000,
-            }
-        )
+        self.rounds.append(round_of(count, answer))
 
-    def median(self, figure: str) -> float:
-        return statistics.median(round_[figure] for round_ in self.rounds)
+    def figures(self, name: str) -> list[float]:
+        return [getattr(round_, name) for round_ in self.rounds]
+
+    def median(self, name: str) -> float:
+        return kit.median(self.figures(name))
 
     def stop(self) -> None:
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
+        if self.process is not None:
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
 
 
-def percentile(ordered: list[float], fraction: float) -> float:
-    """The value below which ``fraction`` of the sorted values fall."""
-    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
-    return ordered[index]
+def round_of(count: int, answer: dict) -> Round:
+    latencies = answer["latencies"]
+    return Round(
+        rate=count / answer["elapsed"],
+        p50=kit.percentile(latencies, 0.50) * 1e3,
+        p99=kit.percentile(latencies, 0.99) * 1e3,
+        cpu=answer["cpu"] / count * 1e6,
+        own=answer["request_thread"] / count * 1e6,
+    )
+
+
+def costs(variants: list[Variant]) -> dict[str, float]:
+    """Each variant's CPU time a request against the first's, as 0.12 for 12%.
+
+    Compared round by round (a round's requests of both ran seconds apart,
+    on the same machine's mood), then the median of those ratios.
+    """
+    return {
+        variant.name: kit.median(ratios(variant, variants[0])) - 1
+        for variant in variants
+    }
+
+
+def ratios(variant: Variant, base: Variant) -> list[float]:
+    return [
+        mine.cpu / theirs.cpu
+        for mine, theirs in zip(variant.rounds, base.rounds, strict=True)
+    ]
 
 
 def table(variants: list[Variant]) -> str:
-    base = variants[0].median("rate")
-    lines = [
-        f"{'variant':<10} {'requests/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'cost':>6}"
-    ]
-    for variant in variants:
-        rate = variant.median("rate")
-        cost = "" if variant is variants[0] else f"{1 - rate / base:>6.0%}"
-        lines.append(
-            f"{variant.name:<10} {rate:>10.0f} {variant.median('p50'):>7.2f} "
-            f"{variant.median('p99'):>7.2f} {cost:>6}"
+    """Medians over the rounds; ± is how far the rounds' ratios spread."""
+    cost = costs(variants)
+    base = variants[0]
+    header = ("variant", "requests/s", "p50 ms", "p99 ms", "CPU µs", "request's")
+    rows = [
+        (
+            variant.name,
+            f"{variant.median('rate'):.0f}",
+            f"{variant.median('p50'):.2f}",
+            f"{variant.median('p99'):.2f}",
+            f"{variant.median('cpu'):.0f}",
+            f"{variant.median('own'):.0f}",
+            *(
+                ("", kit.spread(variant.figures("cpu")))
+                if variant is base
+                else (f"{cost[variant.name]:.0%}", kit.spread(ratios(variant, base)))
+            ),
         )
-    return "\n".join(lines)
+        for variant in variants
+    ]
+    return kit.table((*header, "cost", "±"), rows)
+
+
+def verdicts(cost: dict[str, float]) -> list[str]:
+    """One line per target of :data:`TARGETS`: met or MISSED, and by what."""
+    lines = []
+    for what, names, limit in TARGETS:
+        measured = [name for name in names if name in cost]
+        if not measured:
+            continue
+        worst = max(measured, key=cost.get)
+        verdict = "met" if cost[worst] <= limit else "MISSED"
+        figure = (
+            f"{worst} {cost[worst]:.0%}" if len(measured) > 1 else f"{cost[worst]:.0%}"
+        )
+        lines.append(f"target: {what} at most {limit:.0%}: {verdict} ({figure})")
+    return lines
 
 
 def receivers():
@@ -226,11 +318,80 @@ def receivers():
     return gelf, otlp
 
 
+def profile(variant: str, requests: int, top: int) -> str:
+    """The monitoring's functions that take most of a request's time.
+
+    cProfile on the request's thread, timed by that thread's CPU time (a
+    log or export thread's work is not in it: the table's CPU column has
+    it), sorted by the time spent in the function and what it calls, per
+    request; the profiler's own cost makes every call look dearer than it
+    is.
+    """
+    gelf, otlp = receivers()
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"ch06-profile-{variant}-") as folder:
+            app = build(
+                variant, folder, gelf.udp_port, f"http://127.0.0.1:{otlp.server_port}"
+            )
+            client = app.test_client()
+            for _ in range(200):
+                client.get(PATH)
+            drain(app)
+            # The thread's CPU time, not the clock's: time spent waiting for
+            # the interpreter while another thread runs is not the function's.
+            profiler = cProfile.Profile(time.thread_time)
+            profiler.enable()
+            for _ in range(requests):
+                client.get(PATH)
+            profiler.disable()
+            drain(app)
+    finally:
+        gelf.stop()
+        otlp.shutdown()
+        otlp.server_close()
+    return profile_table(pstats.Stats(profiler).stats, requests, top)
+
+
+def profile_table(stats: dict, requests: int, top: int) -> str:
+    """The top ``top`` monitoring functions of a cProfile ``stats`` dict."""
+    rows = []
+    for (path, line, name), (_, calls, own, total, _) in stats.items():
+        if not any(f"/{part}/" in path or f"/{part}." in path for part in MONITORING):
+            continue
+        rows.append((total, own, calls, f"{short(path)}:{line}({name})"))
+    rows.sort(reverse=True)
+    return kit.table(
+        ("function", "µs/request", "own µs", "calls"),
+        [
+            (
+                where,
+                f"{total / requests * 1e6:.1f}",
+                f"{own / requests * 1e6:.1f}",
+                f"{calls / requests:g}",
+            )
+            for total, own, calls, where in rows[:top]
+        ],
+    )
+
+
+def short(path: str) -> str:
+    """A module's path from its package: ``logging/__init__.py``."""
+    path = re.sub(r"^.*/site-packages/", "", path)
+    path = re.sub(r"^.*/python3\.\d+/", "", path)
+    path = path.removesuffix("/__init__.py")  # a package's own code
+    return path.removeprefix(f"{ROOT}/")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=6)
-    parser.add_argument("--requests", type=int, default=1500, help="per round")
-    parser.add_argument("--warm-up", type=int, default=200, help="requests, uncounted")
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=800, help="per round")
+    parser.add_argument("--warm-up", type=int, default=300, help="requests, uncounted")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help=SUPPRESS)
+    parser.add_argument(
+        "--profile", choices=VARIANTS, help="profile one variant instead"
+    )
+    parser.add_argument("--top", type=int, default=12, help="functions profiled")
     parser.add_argument(
         "--serve", choices=VARIANTS, dest="variant", help=argparse.SUPPRESS
     )
@@ -240,35 +401,41 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.variant:
         serve(arguments)
         return 0
-    if os.environ.get("SMOKE_TEST") == "1":
+    smoke = os.environ.get("SMOKE_TEST") == "1"
+    if smoke:
         arguments.rounds, arguments.requests, arguments.warm_up = 2, 20, 5
+    if arguments.profile:
+        requests = 50 if smoke else arguments.requests
+        print(f"# {arguments.profile}: cProfile, {requests} requests")
+        print(profile(arguments.profile, requests, arguments.top))
+        return 0
+    names = arguments.variants.split(",")
     gelf, otlp = receivers()
     otlp_url = f"http://127.0.0.1:{otlp.server_port}"
-    variants: list[Variant] = []
+    variants = [Variant(name) for name in names]
     try:
         # All start at once: their imports and warm-ups overlap.
-        for name in VARIANTS:
-            variants.append(Variant(name, gelf.udp_port, otlp_url, arguments.warm_up))
+        for variant in variants:
+            variant.start(gelf.udp_port, otlp_url, arguments.warm_up)
         for variant in variants:
             variant.wait_until_ready()
         print(
-            f"# {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-            f"{time.strftime('%Y-%m-%d')}\n# GET {PATH}, Flask's test client; "
-            f"{arguments.rounds} rounds of {arguments.requests} requests a variant; "
-            "medians",
+            f"# {kit.machine()}\n# GET {PATH}, Flask's test client; "
+            f"{arguments.rounds} rounds of {arguments.requests} requests a variant, "
+            "interleaved; medians",
             flush=True,
         )
-        for round_ in range(arguments.rounds):
-            # Each round starts one variant further on: none is always first.
-            for offset in range(len(variants)):
-                variants[(round_ + offset) % len(variants)].run(arguments.requests)
-        print(table(variants))
+        by_name = {variant.name: variant for variant in variants}
+        for _, name in kit.interleaved(names, arguments.rounds):
+            by_name[name].run(arguments.requests)
     finally:
         for variant in variants:
             variant.stop()
         gelf.stop()
         otlp.shutdown()
         otlp.server_close()
+    print(table(variants))
+    print("\n".join(verdicts(costs(variants))))
     print(f"# the GELF receiver got {sum(gelf.counts.values())} messages meanwhile")
     return 0
 

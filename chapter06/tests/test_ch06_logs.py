@@ -11,13 +11,14 @@ import logging
 import sqlite3
 
 import pytest
-import requests
 from sqlalchemy import event
 from sqlalchemy.pool import Pool
 
+from chapter06.log_queue import LogQueue
 from chapter06.logged_service import create_app
 from chapter06.machinery.gelf_receiver import GelfReceiver
 from chapter06.request_logs import RequestLogs
+from chapter06.tests.helpers import add_ann, break_the_database, get, on_sqlite
 
 
 class Records(logging.Handler):
@@ -61,6 +62,7 @@ def test_every_request_logs_one_record_with_its_fields(app):
 def test_json_lines_on_stdout_when_chosen(capsys):
     app = create_app("testing", LOG_FORMAT="json")
     app.test_client().get("/users/7", headers={"X-Request-ID": "j1"})
+    assert LogQueue.of(app).flush()  # the lines are the log thread's to write
     with app.app_context():
         app.extensions["sqlalchemy"].engine.dispose()
     [line] = capsys.readouterr().out.splitlines()
@@ -74,6 +76,7 @@ def test_json_lines_on_stdout_when_chosen(capsys):
 def test_text_lines_by_default(capsys):
     app = create_app("testing")
     app.test_client().get("/users", headers={"X-Request-ID": "t1"})
+    assert LogQueue.of(app).flush()
     with app.app_context():
         app.extensions["sqlalchemy"].engine.dispose()
     assert capsys.readouterr().out.endswith(" INFO [data t1] GET /users 200\n")
@@ -119,6 +122,30 @@ def receiver():
         yield receiver
 
 
+def assert_followed_in_both(receiver, dashboard, request_id: str) -> None:
+    """The request's records from both services, by GELF; the dashboard's
+    also as JSON lines on its stdout."""
+    records = receiver.wait_for(4, request_id=request_id)
+    seen = sorted((r["_service"], r["short_message"]) for r in records)
+    assert seen == [
+        ("dashboard", "GET /dashboard/1 200"),
+        ("dashboard", "dashboard of user 1"),
+        ("data", "GET /users/1 200"),
+        ("data", "GET /users/1/runs 200"),
+    ]
+    assert {r["_user_id"] for r in records} == {1}
+    assert all(r["_duration_ms"] >= 0 for r in records if "_status" in r)
+    lines = [
+        json.loads(line)
+        # Read once the records arrived: a log thread writes them.
+        for line in dashboard.output().splitlines()
+        if line.startswith("{")
+    ]
+    assert {"dashboard of user 1", "GET /dashboard/1 200"} <= {
+        line["message"] for line in lines if line.get("request_id") == request_id
+    }
+
+
 @pytest.mark.integration
 def test_one_request_followed_across_two_processes(receiver, logged_service, tmp_path):
     gelf = {"FLASK_GELF_PORT": str(receiver.udp_port)}
@@ -126,7 +153,7 @@ def test_one_request_followed_across_two_processes(receiver, logged_service, tmp
     data = logged_service(
         {
             **gelf,
-            "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            **on_sqlite(database),
             # Small chunks: the traceback below travels in several.
             "FLASK_GELF_CHUNK_SIZE": "300",
         }
@@ -139,48 +166,20 @@ def test_one_request_followed_across_two_processes(receiver, logged_service, tmp
             "FLASK_LOG_FORMAT": "json",
         }
     )
-    user = {"email": "ann@runnerly.test"}
-    assert requests.post(f"{data.url}/users", json=user, timeout=5).ok
-    response = requests.get(
-        f"{dashboard.url}/dashboard/1",
-        headers={"X-Request-ID": "follow-me"},
-        timeout=5,
-    )
+    add_ann(data.url)
+    response = get(f"{dashboard.url}/dashboard/1", "follow-me")
     assert response.json() == {
         "user": "ann@runnerly.test",
         "runs": 0,
         "distance": 0,
     }
     assert response.headers["X-Request-ID"] == "follow-me"
-    records = receiver.wait_for(4, request_id="follow-me")
-    seen = sorted((r["_service"], r["short_message"]) for r in records)
-    assert seen == [
-        ("dashboard", "GET /dashboard/1 200"),
-        ("dashboard", "dashboard of user 1"),
-        ("data", "GET /users/1 200"),
-        ("data", "GET /users/1/runs 200"),
-    ]
-    assert {r["_user_id"] for r in records} == {1}
-    assert all(r["_duration_ms"] >= 0 for r in records if "_status" in r)
-    # The same records, as JSON lines on the dashboard's stdout.
-    lines = [
-        json.loads(line)
-        for line in dashboard.output().splitlines()
-        if line.startswith("{")
-    ]
-    assert {"dashboard of user 1", "GET /dashboard/1 200"} <= {
-        line["message"] for line in lines if line.get("request_id") == "follow-me"
-    }
+    assert_followed_in_both(receiver, dashboard, "follow-me")
 
     # The database breaks: an unhandled error, its traceback sent whole.
-    connection = sqlite3.connect(database)
-    connection.execute("DROP TABLE runs")
-    connection.close()
-    broken = requests.get(
-        f"{data.url}/users/1/runs", headers={"X-Request-ID": "broken"}, timeout=5
-    )
-    assert broken.status_code == 500
-    assert broken.json()["status"] == 500
+    break_the_database(database)
+    broken = get(f"{data.url}/users/1/runs", "broken")
+    assert (broken.status_code, broken.json()["status"]) == (500, 500)
     [error] = receiver.wait_for(level="3", request_id="broken")
     assert error["short_message"] == "Exception on /users/1/runs [GET]"
     assert error["full_message"].startswith("Traceback (most recent call last):")
@@ -202,9 +201,7 @@ def test_a_peer_down_is_a_502_logged_with_the_request_id(
             "FLASK_PEER_RETRIES": "0",
         }
     )
-    response = requests.get(
-        f"{dashboard.url}/dashboard/1", headers={"X-Request-ID": "down"}, timeout=5
-    )
+    response = get(f"{dashboard.url}/dashboard/1", "down")
     assert response.status_code == 502
     assert response.json() == {
         "status": 502,
