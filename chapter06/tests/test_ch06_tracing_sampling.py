@@ -8,7 +8,13 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from testkit.servers import ROOT
+
+# A Python of its own, with the SDK and Flask to import: seconds, not the
+# fast loop's milliseconds.
+pytestmark = pytest.mark.slow
 
 SCRIPT = """
 import json
