@@ -5,8 +5,6 @@ The web app (here, in the test process) queues the task when the user clicks
 to the database both share (a SQLite file here).
 """
 
-import time
-
 import pytest
 import webtest
 from sqlalchemy import func, select
@@ -23,6 +21,7 @@ from chapter04.tests.helpers import (
 )
 from testkit.databases import close_database
 from testkit.servers import ServerProcess, python_command
+from testkit.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -80,10 +79,12 @@ def test_a_real_worker_imports_the_runs(worker_app, strava):
     try:
         page = home.forms["fetch"].submit().follow()
         assert "Import started: your runs appear in a moment." in page
-        deadline = time.monotonic() + 60
-        while count_runs(worker_app) < expected and time.monotonic() < deadline:
+
+        def imported() -> bool:
             assert worker.process.poll() is None, worker.output()
-            time.sleep(0.2)
+            return count_runs(worker_app) >= expected
+
+        wait_until(imported, timeout=60, interval=0.2, what=worker.output)
         assert count_runs(worker_app) == expected, worker.output()
         assert "runnerly.fetch_all_runs" in worker.output()
         page = testapp.get("/")

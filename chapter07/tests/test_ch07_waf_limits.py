@@ -15,6 +15,7 @@ from chapter07 import waf_nginx
 from chapter07.waf_nginx import Limits
 from testkit.ports import free_port
 from testkit.services import nginx_server
+from testkit.waiting import wait_until
 
 SETUPS = ["lua", "limits"]  # the Lua module, nginx's own directives
 
@@ -98,14 +99,6 @@ class HeldService:
         return []
 
 
-def wait_until(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met")
-        time.sleep(0.01)
-
-
 @pytest.mark.parametrize("setup", SETUPS)
 def test_requests_in_flight_are_limited(setup, waf, live_server):
     held = HeldService()
@@ -119,7 +112,11 @@ def test_requests_in_flight_are_limited(setup, waf, live_server):
         ]
         try:
             # Two are held by the service; the other three are answered at once.
-            wait_until(lambda: held.inside == 2 and sum(f.done() for f in futures) == 3)
+            wait_until(
+                lambda: held.inside == 2 and sum(f.done() for f in futures) == 3,
+                timeout=10,
+                interval=0.01,
+            )
             refused = [f.result() for f in futures if f.done()]
         finally:
             held.release.set()
