@@ -27,6 +27,7 @@ imported), each process writes its figures to files in that folder and
 :mod:`chapter06.metered_service`.
 """
 
+import functools
 import os
 import time
 
@@ -92,6 +93,19 @@ def method() -> str:
     return request.method if request.method in METHODS else OTHER_METHOD
 
 
+# A metric's series for given labels, looked up once: ``labels()`` checks
+# and sorts its arguments and takes a lock at every call. Bounded: routes,
+# methods and statuses are few (see above).
+@functools.cache
+def _latency(route: str, method: str):
+    return LATENCY.labels(route=route, method=method)
+
+
+@functools.cache
+def _requests(route: str, method: str, status: int):
+    return REQUESTS.labels(route=route, method=method, status=str(status))
+
+
 def _start() -> None:
     IN_FLIGHT.inc()
     g.metrics_in_flight = True
@@ -103,9 +117,9 @@ def _record(response: Response) -> Response:
     # error) come through here too, with their status.
     started = g.pop("metrics_started", None)
     if started is not None:
-        labels = {"route": route(), "method": method()}
-        LATENCY.labels(**labels).observe(time.perf_counter() - started)
-        REQUESTS.labels(status=str(response.status_code), **labels).inc()
+        labels = route(), method()
+        _latency(*labels).observe(time.perf_counter() - started)
+        _requests(*labels, response.status_code).inc()
     return response
 
 
@@ -116,7 +130,7 @@ def _finish(error: BaseException | None) -> None:
     if g.pop("metrics_in_flight", False):
         IN_FLIGHT.dec()
     if g.pop("metrics_started", None) is not None:
-        REQUESTS.labels(route=route(), method=method(), status="500").inc()
+        _requests(route(), method(), 500).inc()
 
 
 def registry() -> CollectorRegistry:

@@ -8,12 +8,14 @@ the GELF receiver runs in the test, so the test reads what arrived.
 
 import json
 import logging
+import secrets
 import sqlite3
 
 import pytest
 from sqlalchemy import event
 from sqlalchemy.pool import Pool
 
+from chapter06.gelf_logs import GelfHandler
 from chapter06.log_queue import LogQueue
 from chapter06.logged_service import create_app
 from chapter06.machinery.gelf_receiver import GelfReceiver
@@ -85,6 +87,23 @@ def test_text_lines_by_default(capsys):
 def test_an_unknown_log_format_is_refused():
     with pytest.raises(ValueError, match="LOG_FORMAT is text or json, not 'xml'"):
         create_app("testing", LOG_FORMAT="xml")
+
+
+def test_gelf_messages_leave_gzipped_and_an_oversized_one_cut_to_fit():
+    # gzip with a small window: what a GELF receiver reads, whatever the size.
+    with GelfReceiver(echo=False) as receiver:
+        handler = GelfHandler("127.0.0.1", receiver.udp_port, chunk_size=300)
+        assert handler.makePickle(logging.makeLogRecord({}))[:2] == b"\x1f\x8b"
+        handler.handle(logging.makeLogRecord({"msg": "disk full", "levelno": 30}))
+        # Random text does not compress: more than 128 chunks of 300 bytes.
+        noise = secrets.token_urlsafe(60_000)
+        handler.handle(logging.makeLogRecord({"msg": noise, "levelno": 40}))
+        handler.close()
+        first, second = receiver.wait_for(2)
+    assert (first["short_message"], first["level"]) == ("disk full", 4)
+    assert second["_chunk_overflow"] is True
+    assert noise.startswith(second["short_message"])
+    assert 0 < len(second["short_message"]) < len(noise)
 
 
 def test_a_refused_app_closes_its_database_connection():
