@@ -28,6 +28,8 @@ and the requests patch are per process (OpenTelemetry's globals): one
 service, one process.
 """
 
+import functools
+
 from flask import Flask, Response, g, request
 from opentelemetry import context, propagate, trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -75,7 +77,7 @@ class Tracing:
         trace.set_tracer_provider(provider)
         RequestsInstrumentor().instrument(tracer_provider=provider)
         tracer = provider.get_tracer(__name__)
-        app.before_request(lambda: start_span(tracer))
+        app.before_request(functools.partial(start_span, tracer))
         app.after_request(add_the_status)
         app.teardown_request(end_span)
         app.extensions[KEY] = provider

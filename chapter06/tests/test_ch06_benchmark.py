@@ -46,6 +46,26 @@ def test_every_variant_serves_the_measured_request(variant, tmp_path):
         db.engine.dispose()
 
 
+def test_each_hook_is_timed_under_its_own_name_while_the_app_serves(tmp_path):
+    app = benchmark.build("metrics", str(tmp_path), 9, "http://127.0.0.1:9")
+    spent = benchmark.time_hooks(app)
+
+    benchmark.timed_requests(app, 5, spent)
+
+    assert sorted(spent) == [
+        "after prometheus_metrics._record",
+        "before prometheus_metrics._start",
+        "teardown prometheus_metrics._finish",
+    ]
+    assert all(seconds > 0 for seconds in spent.values())
+    text = app.test_client().get("/metrics").text  # the hooks still do their work
+    assert 'http_requests_total{method="GET",route="/users/<int:user_id>/runs"' in text
+    from chapter04.dataservice import db
+
+    with app.app_context():
+        db.engine.dispose()
+
+
 def measured(name: str, cpus: list[float]) -> Variant:
     variant = Variant(name)
     variant.rounds = [Round(1e6 / cpu, 1.0, 2.0, cpu, cpu * 0.9) for cpu in cpus]
