@@ -42,6 +42,7 @@ from sybil.parsers.markdown.lexers import (
     FencedCodeBlockLexer,
 )
 
+from testkit.files import repository_files
 from testkit.servers import ROOT
 from testkit.services import SEARCH_PATH, missing, services_required
 from testkit.tests.test_chapter_requirements import absolute_module
@@ -755,20 +756,6 @@ def script_uses(path: Path) -> list[Use]:
         for word in shell_words(text)
         if word not in functions
     ]
-
-
-def repository_files() -> Iterator[Path]:
-    """The repository's files, less virtual environments (``.venv*``), other
-    hidden folders and what builds make (``docs/_build``)."""
-    for folder, dirs, files in os.walk(ROOT):
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if not d.startswith(".")
-            and d not in ("node_modules", "__pycache__", "_build")
-        )
-        for name in sorted(files):
-            yield Path(folder, name)
 
 
 def collect() -> list[Use]:

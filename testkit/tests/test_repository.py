@@ -13,16 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from testkit.files import repository_files
 from testkit.servers import ROOT
 
 CHAPTERS = sorted(ROOT.glob("chapter[0-9][0-9]"))
 # What the book's code is made of: every chapter and the fake Strava.
 PACKAGES = [*CHAPTERS, ROOT / "fakestrava"]
-READMES = sorted(
-    path
-    for path in ROOT.glob("**/README.md")
-    if not any(part.startswith(".") or part == "node_modules" for part in path.parts)
-)
+READMES = [path for path in repository_files() if path.name == "README.md"]
 LONGEST_LINE = 100
 # Imports every module, then fails if anything keeps running: a thread that
 # is not a daemon, or a child process.
@@ -122,9 +119,9 @@ def misplaced_import(importer: Path, module: str) -> str | None:
 
 def test_no_import_from_a_main_a_conftest_or_another_chapter_s_tests():
     found = []
-    for path in sorted(ROOT.glob("**/*.py")):
+    for path in repository_files():
         relative = path.relative_to(ROOT)
-        if relative.parts[0].startswith(".") or relative.parts[0] == "docs":
+        if path.suffix != ".py" or relative.parts[0] == "docs":
             continue
         for line, module in absolute_imports(path):
             if why := misplaced_import(path, module):
