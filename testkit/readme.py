@@ -74,7 +74,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -89,6 +89,7 @@ from sybil.parsers.markdown.lexers import (
 
 from .ports import STACK_PORTS, free_port, free_port_base, port_is_open
 from .servers import ROOT
+from .waiting import wait_until
 
 DEFAULT_PORT = 5000
 ADDRESS = re.compile(rf"\b(127\.0\.0\.1|localhost):{DEFAULT_PORT}\b")
@@ -234,9 +235,8 @@ class Terminal:
                 pass
         for pid in _session_processes(self.process.pid):
             _kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        while _session_processes(self.process.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        with suppress(AssertionError):  # the ones left get SIGKILL below
+            wait_until(lambda: not _session_processes(self.process.pid), 10, 0.05)
         for pid in _session_processes(self.process.pid):
             _kill(pid, signal.SIGKILL)
         try:
@@ -270,9 +270,7 @@ class Terminal:
             # Whatever hangs takes the terminal with it: the README stops here.
             text = output()
             self.close()
-            raise AssertionError(
-                f"still running after {timeout:.0f}s:\n{text}"
-            ) from None
+            raise AssertionError(f"still running after {timeout:g}s:\n{text}") from None
 
     def _read_answers(self) -> None:
         for line in self.process.stdout:
@@ -347,22 +345,29 @@ class ShellSession:
         if background:
             self.background.append(job)
             return
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while (returncode := job.returncode) is None:
-            if port_is_open(port) or self._opened_a_stack_port():
-                # A new server replaces the one before, as Ctrl-C then run would.
-                self.stop_server()
-                job.port = port
-                self.server = job
-                self._in_terminal(f"export PORT={port}", SERVER_START_TIMEOUT)
-                return
-            if time.monotonic() > deadline:
-                output = job.stop()
-                raise AssertionError(
-                    f"$ {command}\nneither ended nor opened port {port} within "
-                    f"{SERVER_START_TIMEOUT}s:\n{output}"
-                )
-            time.sleep(0.05)
+        try:
+            wait_until(
+                lambda: (
+                    job.returncode is not None
+                    or port_is_open(port)
+                    or self._opened_a_stack_port()
+                ),
+                SERVER_START_TIMEOUT,
+                0.05,
+            )
+        except AssertionError:
+            output = job.stop()
+            raise AssertionError(
+                f"$ {command}\nneither ended nor opened port {port} within "
+                f"{SERVER_START_TIMEOUT}s:\n{output}"
+            ) from None
+        if (returncode := job.returncode) is None:
+            # A new server replaces the one before, as Ctrl-C then run would.
+            self.stop_server()
+            job.port = port
+            self.server = job
+            self._in_terminal(f"export PORT={port}", SERVER_START_TIMEOUT)
+            return
         output = job.stop()
         if returncode != 0:
             raise AssertionError(f"$ {command}\nexited {returncode}:\n{output}")
@@ -384,18 +389,20 @@ class ShellSession:
     def wait_for(self, command: str) -> None:
         """Run ``command`` until it succeeds (``<!-- wait-for: ... -->``)."""
         command = self.rewrite(command)
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
+        last = ""
+
+        def succeeds() -> bool:
+            nonlocal last
             self._check_background()
-            returncode, output = self.terminal.run(command, SERVER_START_TIMEOUT)
-            if returncode == 0:
-                return
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"waited {SERVER_START_TIMEOUT}s for `{command}`, last:\n{output}"
-                    + self._background_output()
-                )
-            time.sleep(0.2)
+            returncode, last = self.terminal.run(command, SERVER_START_TIMEOUT)
+            return returncode == 0
+
+        wait_until(
+            succeeds,
+            SERVER_START_TIMEOUT,
+            0.2,
+            lambda: f"`{command}`, last:\n{last}{self._background_output()}",
+        )
 
     def _opened_a_stack_port(self) -> bool:
         if self.port_base is None:
@@ -652,12 +659,9 @@ def _ends_in_newline(text: str) -> str:
 
 
 def _wait_until_gone(pgid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while _processes(pgid=pgid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+    with suppress(AssertionError):
+        return wait_until(lambda: not _processes(pgid=pgid), timeout, 0.02)
+    return False
 
 
 def _session_processes(sid: int) -> list[int]:

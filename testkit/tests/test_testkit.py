@@ -152,14 +152,14 @@ def test_shell_session_reports_a_failing_command(session):
 
 
 def test_a_server_that_never_opens_its_port_fails_with_its_output(session, monkeypatch):
-    monkeypatch.setattr(readme, "SERVER_START_TIMEOUT", 1)
-    with pytest.raises(AssertionError, match="(?s)within 1s.*booting forever"):
+    monkeypatch.setattr(readme, "SERVER_START_TIMEOUT", 0.3)
+    with pytest.raises(AssertionError, match="(?s)within 0.3s.*booting forever"):
         session.run("echo booting forever; sleep 60")
 
 
 def test_a_hung_console_command_fails_and_is_ended(session, monkeypatch):
-    monkeypatch.setattr(readme, "ONE_SHOT_TIMEOUT", 1)
-    with pytest.raises(AssertionError, match="(?s)still running after 1s.*waiting"):
+    monkeypatch.setattr(readme, "ONE_SHOT_TIMEOUT", 0.3)
+    with pytest.raises(AssertionError, match="(?s)still running after 0.3s.*waiting"):
         session.check("echo waiting; sleep 60", "")
     assert not readme._session_processes(session.terminal.process.pid)
 
@@ -253,6 +253,14 @@ def test_wait_for_retries_until_the_command_succeeds(session, tmp_path):
     session.run(f"sleep 0.3 && touch {ready} &")
     session.wait_for(f"test -e {ready}")
     assert ready.exists()
+
+
+def test_a_wait_that_never_succeeds_fails_with_the_command_s_last_output(
+    session, monkeypatch
+):
+    monkeypatch.setattr(readme, "SERVER_START_TIMEOUT", 0.5)
+    with pytest.raises(AssertionError, match="(?s)`echo not yet; false`.*not yet"):
+        session.wait_for("echo not yet; false")
 
 
 def test_a_needed_service_is_exported_and_its_local_address_rewritten(session):
