@@ -186,6 +186,33 @@ def test_a_bar_opens_its_month_by_click_enter_or_space(page, dash_live_synced):
     expect(month_button(names[2])).to_have_attribute("aria-expanded", "false")
 
 
+def test_runs_that_arrive_after_their_month_closed_do_not_open_it(
+    page, dash_live_synced
+):
+    names = [month["name"] for month in expected_months(dash_live_synced)]
+    dash_browser_log_in(page, dash_live_synced)
+    runs = re.compile(r"/users/\d+/runs\?year=")
+    held = []  # the month's runs, on their way: answered when the test says
+    page.route(runs, lambda route: held.append(route))
+    month = page.get_by_role("table", name="Runs by month").get_by_role(
+        "button", name=names[1], exact=True
+    )
+
+    month.click()  # opens, loading
+    expect(month).to_have_attribute("aria-expanded", "true")
+    month.click()  # closed before its runs came
+    expect(month).to_have_attribute("aria-expanded", "false")
+    [request] = held
+    with page.expect_response(runs):
+        request.continue_()
+    page.unroute(runs)
+
+    expect(month).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("list", name=f"Runs of {names[1]}")).to_have_count(0)
+    month.click()  # asked again: it opens, with its runs
+    expect(page.get_by_role("list", name=f"Runs of {names[1]}")).to_be_visible()
+
+
 def test_the_keyboard_alone_logs_in_and_opens_a_month(page, dash_live_synced):
     live = dash_live_synced
     names = [month["name"] for month in expected_months(live)]

@@ -50,20 +50,26 @@ export class RunsByMonth extends Component {
 
   async fetchRuns(month) {
     const key = keyOf(month);
-    this.show(key, { loading: true });
+    const loading = { loading: true };
+    this.show(key, loading);
     const { data, userId } = this.props;
     try {
       const runs = await data.get(
         `/users/${userId}/runs?year=${month.year}&month=${month.month}`,
       );
-      this.show(key, { runs });
+      this.show(key, { runs }, loading);
     } catch (error) {
-      this.show(key, { error: error.message });
+      this.show(key, { error: error.message }, loading);
     }
   }
 
-  show(key, entry) {
-    this.setState(({ open }) => ({ open: { ...open, [key]: entry } }));
+  /** Month `key` shows `entry`; with `instead`, only while it still shows
+   * that: runs that arrive after the runner closed their month (or opened
+   * it again, asking anew) must not open it. */
+  show(key, entry, instead) {
+    this.setState(({ open }) =>
+      instead && open[key] !== instead ? null : { open: { ...open, [key]: entry } },
+    );
   }
 
   render({ months }, { open }) {
