@@ -76,6 +76,7 @@ import tempfile
 import threading
 from contextlib import suppress
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -533,43 +534,50 @@ class DirectiveParser:
     ``ctrl-c`` comments."""
 
     def __init__(self) -> None:
-        self.lexer = DirectiveInHTMLCommentLexer(
-            directive="needs|wait-for|ports|ctrl-c"
-        )
+        # Each directive's reader: its checked arguments and its evaluator.
+        self.readers = {
+            "needs": _read_needs,
+            "wait-for": _read_wait_for,
+            "ports": _read_ports,
+            "ctrl-c": _read_ctrl_c,
+        }
+        self.lexer = DirectiveInHTMLCommentLexer(directive="|".join(self.readers))
 
     def __call__(self, document):
         for region in self.lexer(document):
+            read = self.readers[region.lexemes["directive"]]
             arguments = region.lexemes["arguments"].strip()
-            if region.lexemes["directive"] == "needs":
-                names = arguments.replace(",", " ").split()
-                unknown = [name for name in names if name not in SERVICES]
-                if unknown or not names:
-                    raise ValueError(
-                        f"{document.path}: <!-- needs: {arguments} -->: "
-                        f"name one or more of {', '.join(SERVICES)}"
-                    )
-                region.parsed = names
-                region.evaluator = evaluate_needs
-            elif region.lexemes["directive"] == "ports":
-                if not re.fullmatch(r"[A-Za-z_]\w*", arguments):
-                    raise ValueError(
-                        f"{document.path}: <!-- ports: {arguments} -->: "
-                        "name one environment variable"
-                    )
-                region.parsed = arguments
-                region.evaluator = evaluate_ports
-            elif region.lexemes["directive"] == "ctrl-c":
-                if arguments:
-                    raise ValueError(
-                        f"{document.path}: <!-- ctrl-c {arguments} -->: "
-                        "takes no argument"
-                    )
-                region.parsed = arguments
-                region.evaluator = evaluate_ctrl_c
-            else:
-                region.parsed = arguments
-                region.evaluator = evaluate_wait_for
+            region.parsed, region.evaluator = read(document.path, arguments)
             yield region
+
+
+def _read_needs(path: str, arguments: str):
+    names = arguments.replace(",", " ").split()
+    unknown = [name for name in names if name not in SERVICES]
+    if unknown or not names:
+        raise ValueError(
+            f"{path}: <!-- needs: {arguments} -->: "
+            f"name one or more of {', '.join(SERVICES)}"
+        )
+    return names, evaluate_needs
+
+
+def _read_wait_for(path: str, arguments: str):
+    return arguments, evaluate_wait_for
+
+
+def _read_ports(path: str, arguments: str):
+    if not re.fullmatch(r"[A-Za-z_]\w*", arguments):
+        raise ValueError(
+            f"{path}: <!-- ports: {arguments} -->: name one environment variable"
+        )
+    return arguments, evaluate_ports
+
+
+def _read_ctrl_c(path: str, arguments: str):
+    if arguments:
+        raise ValueError(f"{path}: <!-- ctrl-c {arguments} -->: takes no argument")
+    return arguments, evaluate_ctrl_c
 
 
 def stop_servers(namespace: dict) -> None:
@@ -612,46 +620,60 @@ def mark_integration(items: list[pytest.Item]) -> None:
     """
     uses_service: set[str] = set()  # a broker's variables are everywhere
     uses_server: set[str] = set()  # until the reader's Ctrl-C
-    server_variables: set[str] = set()
+    blocks = [item for item in items if getattr(item, "example", None) is not None]
+    for _, readme_blocks in groupby(blocks, key=_document_of):
+        server_variables: set[str] = set()
+        for item in _not_skipped(readme_blocks):
+            example = item.example
+            if example.region.evaluator in DIRECTIVES:
+                _after_directive(example, uses_service, uses_server)
+            if _is_integration(example, uses_service | uses_server, server_variables):
+                item.add_marker(pytest.mark.integration)
+                if isinstance(example.parsed, str):
+                    server_variables.update(ASSIGNMENT.findall(example.parsed))
+
+
+def _document_of(item: pytest.Item) -> str:
+    return str(item.example.document.path)
+
+
+def _not_skipped(items):
+    """One README's items, less Sybil's skip directives and what they cover."""
     skipping = None  # None, "next" or "start"
-    current = None
     for item in items:
-        example = getattr(item, "example", None)
-        if example is None:
-            continue
-        evaluator = example.region.evaluator
-        document = str(example.document.path)
-        if document != current:
-            current, skipping = document, None
-            server_variables = set()
-        if isinstance(evaluator, Skipper):
+        example = item.example
+        if isinstance(example.region.evaluator, Skipper):
             action, reason = example.parsed
             if action in ("next", "start") and reason is None:
                 skipping = action
             elif action == "end":
                 skipping = None
-            continue
-        if skipping:
+        elif skipping:
             skipping = None if skipping == "next" else skipping
-            continue
-        if evaluator in DIRECTIVES:
-            _after_directive(example, uses_service, uses_server)
-            slow = True
-        elif evaluator is evaluate_shell:
-            slow = True
-        elif evaluator is evaluate_console:
-            slow = (
-                document in uses_service | uses_server
-                or bool(ADDRESS.search(example.parsed))
-                or bool(STACK_ADDRESS.search(example.parsed))
-                or bool(server_variables & set(VARIABLE.findall(example.parsed)))
-            )
         else:
-            slow = False
-        if slow:
-            item.add_marker(pytest.mark.integration)
-            if isinstance(example.parsed, str):
-                server_variables.update(ASSIGNMENT.findall(example.parsed))
+            yield item
+
+
+def _is_integration(
+    example: Example, server_documents: set[str], server_variables: set[str]
+) -> bool:
+    """Whether a block starts or talks to a server or service.
+
+    ``server_documents``: the READMEs where, as of this block, a server runs
+    or a broker is provided; ``server_variables``: the variables this
+    README's integration blocks set so far.
+    """
+    evaluator = example.region.evaluator
+    if evaluator in DIRECTIVES or evaluator is evaluate_shell:
+        return True
+    if evaluator is not evaluate_console:
+        return False  # a Python block
+    return (
+        str(example.document.path) in server_documents
+        or bool(ADDRESS.search(example.parsed))
+        or bool(STACK_ADDRESS.search(example.parsed))
+        or bool(server_variables & set(VARIABLE.findall(example.parsed)))
+    )
 
 
 def _ends_in_newline(text: str) -> str:

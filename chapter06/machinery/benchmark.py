@@ -52,6 +52,11 @@ VARIANTS = (
     "all",
     "all-10%",
 )
+# The variants that have each kind of monitoring. Request logs (a request
+# id and a record per request) go to a file, but gelf's as GELF datagrams.
+METRICS = ("metrics", "all", "all-10%")
+REQUEST_LOGS = ("logs", "gelf", "all", "all-10%")
+TRACING = ("tracing", "traced-10%", "all", "all-10%")
 ROOT = Path(__file__).resolve().parents[2]
 PATH = "/users/1/runs"
 RUNS = 20
@@ -82,8 +87,7 @@ def build(variant: str, folder: str, gelf_port: int, otlp_url: str):
     ``traced-10%``: one request in ten starts a trace; ``all``: logs,
     metrics and tracing; ``all-10%``: the same, one request in ten traced.
     """
-    from chapter04.dataservice import create_app, db
-    from chapter04.monolith.models import Run, User
+    from chapter04.dataservice import create_app
 
     from .. import prometheus_metrics
     from ..gelf_logs import GelfLogs
@@ -101,21 +105,29 @@ def build(variant: str, folder: str, gelf_port: int, otlp_url: str):
         OTLP_ENDPOINT=otlp_url,
         TRACE_SAMPLE_RATIO=0.1 if variant.endswith("10%") else 1.0,
     )
-    logs = variant in ("logs", "gelf") or variant.startswith("all")
     # Metrics first: they count every request, even one that another
     # extension answers before the view.
-    if variant == "metrics" or variant.startswith("all"):
+    if variant in METRICS:
         prometheus_metrics.init_app(app)
-    if logs:
+    if variant in REQUEST_LOGS:
         RequestId(app)
         RequestLogs(app)
-    if logs and variant != "gelf":
+    if variant in REQUEST_LOGS and variant != "gelf":
         # A file, not the terminal: what a container platform's pipe costs.
         log = open(f"{folder}/{variant}.log", "a")  # noqa: SIM115 (process-long)
         ConsoleLogs(app, stream=log)
     GelfLogs(app)  # on only where GELF_PORT is set
-    if variant in ("tracing", "traced-10%") or variant.startswith("all"):
+    if variant in TRACING:
         Tracing(app)
+    add_runner(app)
+    return app
+
+
+def add_runner(app) -> None:
+    """The runner whose runs the request asks for: a user with :data:`RUNS`."""
+    from chapter04.dataservice import db
+    from chapter04.monolith.models import Run, User
+
     with app.app_context():
         user = User(email="ada@example.com", firstname="Ada")
         db.session.add(user)
@@ -135,7 +147,6 @@ def build(variant: str, folder: str, gelf_port: int, otlp_url: str):
                 )
             )
         db.session.commit()
-    return app
 
 
 def datetime_of(day: int) -> datetime:
@@ -475,7 +486,7 @@ def short(path: str) -> str:
     return path.removeprefix(f"{ROOT}/")
 
 
-def main(argv: list[str] | None = None) -> int:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--requests", type=int, default=800, help="per round")
@@ -494,7 +505,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve-hooks", choices=VARIANTS[1:], help=SUPPRESS)
     parser.add_argument("--gelf-port", type=int, help=SUPPRESS)
     parser.add_argument("--otlp", help=SUPPRESS)
-    arguments = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = argument_parser().parse_args(argv)
     if arguments.variant:
         serve(arguments)
         return 0
@@ -514,6 +529,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"# {arguments.profile}: cProfile, {requests} requests")
         print(profile(arguments.profile, requests, arguments.top))
         return 0
+    compare(arguments)
+    return 0
+
+
+def compare(arguments) -> None:
+    """The whole benchmark: every variant, interleaved; the table, the targets."""
     names = arguments.variants.split(",")
     gelf, otlp = receivers()
     otlp_url = f"http://127.0.0.1:{otlp.server_port}"
@@ -542,7 +563,6 @@ def main(argv: list[str] | None = None) -> int:
     print(table(variants))
     print("\n".join(verdicts(costs(variants))))
     print(f"# the GELF receiver got {sum(gelf.counts.values())} messages meanwhile")
-    return 0
 
 
 if __name__ == "__main__":

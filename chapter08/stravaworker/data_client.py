@@ -77,8 +77,22 @@ class DataService:
         return self._call("GET", "/syncs", params=params)
 
     def _call(self, method: str, path: str, **options):
+        response = self._send(method, path, **options)
+        if response.status_code >= 500:
+            raise DataServiceUnavailable(
+                f"{method} {path}: {response.status_code} {response.text[:200]}"
+            )
+        body = json_or_none(response)
+        if response.status_code >= 400:
+            message = body.get("message") if isinstance(body, dict) else None
+            raise DataServiceError(response.status_code, message or response.reason)
+        return body
+
+    def _send(self, method: str, path: str, **options) -> requests.Response:
+        """The data service's response, whatever its status; no response, or
+        no token from TokenDealer, raises one of the two failures."""
         try:
-            response = self.session.request(
+            return self.session.request(
                 method, self.base_url + path, timeout=self.timeout, **options
             )
         except requests.HTTPError as error:
@@ -89,15 +103,11 @@ class DataService:
             raise DataServiceError(status, f"TokenDealer refused: {error}") from error
         except requests.RequestException as error:  # refused, timeout, reset
             raise DataServiceUnavailable(f"{method} {path}: {error}") from error
-        if response.status_code >= 500:
-            raise DataServiceUnavailable(
-                f"{method} {path}: {response.status_code} {response.text[:200]}"
-            )
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if response.status_code >= 400:
-            message = body.get("message") if isinstance(body, dict) else None
-            raise DataServiceError(response.status_code, message or response.reason)
-        return body
+
+
+def json_or_none(response: requests.Response):
+    """The response's JSON body; None for an empty or non-JSON one."""
+    try:
+        return response.json()
+    except ValueError:
+        return None

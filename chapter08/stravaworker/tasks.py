@@ -225,7 +225,6 @@ def run_sync(
     """
     app: WorkerApp = task.app
     data = app.data
-    retries = task.request.retries
     progress = Progress()
     imported = 0  # as last counted
 
@@ -243,11 +242,7 @@ def run_sync(
             logger.info("user %s: resumed already; nothing to do", user_id)
             return {"state": "skipped", "imported": 0}
         if before is None:
-            before = data.run_count(user_id)
-            if resuming or sync["state"] == "running":
-                # An attempt of this sync was interrupted (its worker died):
-                # what it stored, its heartbeat counted, was new to this sync.
-                before -= min(sync["imported"], before)
+            before = runs_before(data, user_id, sync, resuming)
 
         def heartbeat(progress: Progress) -> None:
             data.set_sync(user_id, "running", imported=counted())
@@ -267,28 +262,58 @@ def run_sync(
         message = f"{imported} new run(s), {existing} already there."
         data.set_sync(user_id, "done", imported=imported, message=message)
     except StravaRateLimited as error:
-        if retries >= task.max_retries:
-            return fail(data, user_id, imported, "Strava's rate limit: gave up.")
-        countdown = retry_countdown(error, retries, now())
-        message = f"Strava's rate limit is reached: next try in {countdown} s."
-        logger.warning("user %s: %s", user_id, message)
-        try:
-            data.set_sync(user_id, "queued", imported=imported, message=message)
-        except (DataServiceUnavailable, DataServiceError):
-            pass  # the retry is what matters; the state catches up then
-        raise task.retry(countdown=countdown, kwargs=carried(before)) from error
+        return retry_when_strava_reopens(task, error, user_id, imported, before)
     except (DataServiceUnavailable, StravaUnavailable) as error:
-        if retries >= task.max_retries:
-            return fail(data, user_id, imported, f"Gave up: {error}")
-        countdown = app.settings.retry_backoff * 2**retries
-        logger.warning(
-            "user %s: %s; retry %d in %.1f s", user_id, error, retries + 1, countdown
-        )
-        raise task.retry(countdown=countdown, kwargs=carried(before)) from error
+        return retry_with_backoff(task, error, user_id, imported, before)
     except (SyncFailed, DataServiceError) as error:
         return fail(data, user_id, imported, str(error))
     logger.info("user %s: %s", user_id, message)
     return {"state": "done", "imported": imported}
+
+
+def runs_before(data: DataService, user_id: int, sync: dict, resuming: bool) -> int:
+    """The runner's runs when this sync began: those the data service holds
+    now, less what an interrupted attempt of this sync stored."""
+    before = data.run_count(user_id)
+    if resuming or sync["state"] == "running":
+        # An attempt of this sync was interrupted (its worker died):
+        # what it stored, its heartbeat counted, was new to this sync.
+        before -= min(sync["imported"], before)
+    return before
+
+
+def retry_when_strava_reopens(
+    task, error: StravaRateLimited, user_id: int, imported: int, before: int | None
+) -> dict:
+    """Retry when Strava's window reopens, the state saying when; out of
+    retries, fail the sync (the only return: a retry raises)."""
+    data = task.app.data
+    retries = task.request.retries
+    if retries >= task.max_retries:
+        return fail(data, user_id, imported, "Strava's rate limit: gave up.")
+    countdown = retry_countdown(error, retries, now())
+    message = f"Strava's rate limit is reached: next try in {countdown} s."
+    logger.warning("user %s: %s", user_id, message)
+    try:
+        data.set_sync(user_id, "queued", imported=imported, message=message)
+    except (DataServiceUnavailable, DataServiceError):
+        pass  # the retry is what matters; the state catches up then
+    raise task.retry(countdown=countdown, kwargs=carried(before)) from error
+
+
+def retry_with_backoff(
+    task, error: Exception, user_id: int, imported: int, before: int | None
+) -> dict:
+    """Retry after a doubling delay; out of retries, fail the sync (the only
+    return: a retry raises)."""
+    retries = task.request.retries
+    if retries >= task.max_retries:
+        return fail(task.app.data, user_id, imported, f"Gave up: {error}")
+    countdown = task.app.settings.retry_backoff * 2**retries
+    logger.warning(
+        "user %s: %s; retry %d in %.1f s", user_id, error, retries + 1, countdown
+    )
+    raise task.retry(countdown=countdown, kwargs=carried(before)) from error
 
 
 def carried(before: int | None) -> dict:

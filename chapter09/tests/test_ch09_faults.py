@@ -67,6 +67,21 @@ class Load:
     expected: dict[str, int]  # the status a working service answers
     answers: list[tuple[float, str, str]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> None:
+        """A thread a service, each sending its requests till :meth:`finish`."""
+        self.threads = [
+            threading.Thread(target=self.run, args=(target,)) for target in self.urls
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def finish(self) -> None:
+        """Stop the requests; wait for the last ones' answers."""
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=30)
 
     def run(self, target: str) -> None:
         with requests.Session() as session:
@@ -120,10 +135,8 @@ def operate(stack: CircusStack, watcher: str, operation: str) -> None:
         stack.circusctl("start", watcher, "--waiting")
 
 
-def test_every_watcher_survives_kills_reloads_and_restarts_under_load():
-    stack = CircusStack(port_base=None).start()
-    if not stack.nginx:
-        PROCESSES.pop("nginx"), AFFECTS.pop("nginx")
+def steady_load(stack: CircusStack) -> Load:
+    """Requests to each service's health check, which answers 200."""
     urls = {
         name: f"{stack.url(name)}/health"
         for name in ("tokendealer", "dataservice", "dashboard")
@@ -131,52 +144,84 @@ def test_every_watcher_survives_kills_reloads_and_restarts_under_load():
     # Not the API: its 100 requests per 15 minutes (Strava's budget, which
     # only a restart resets) would run out under this load and answer 429.
     urls["fakestrava"] = f"{stack.url('fakestrava')}/favicon.ico"
-    expected = {name: 200 for name in urls}
-    load = Load(urls, expected)
-    threads = [threading.Thread(target=load.run, args=(t,)) for t in urls]
+    return Load(urls, expected={name: 200 for name in urls})
+
+
+def fault_every_watcher(stack: CircusStack) -> list[tuple[float, float, set[str]]]:
+    """Each operation on each watcher in turn, the next once it has
+    recovered; the windows (start, end, services affected) in which a
+    request may fail."""
     windows = []
+    for operation in OPERATIONS:
+        for watcher in PROCESSES:
+            start = time.monotonic()
+            operate(stack, watcher, operation)
+            wait_for_recovery(stack, watcher, operation)
+            # A second more: requests sent just before recovery may land.
+            windows.append((start, time.monotonic() + 1, AFFECTS[watcher]))
+            time.sleep(0.5)
+    return windows
+
+
+def wait_for_recovery(stack: CircusStack, watcher: str, operation: str) -> None:
+    """Fail, with Circus's status and logs, unless the watcher recovers
+    within a minute."""
+    try:
+        wait_until(lambda: recovered(stack, watcher), timeout=60)
+    except AssertionError:
+        status = stack.circusctl("status")
+        pytest.fail(f"{watcher} not back after {operation}:\n{status}\n{stack.logs()}")
+
+
+def process_counts(stack: CircusStack) -> dict[str, int]:
+    return {watcher: len(pids(stack, watcher)) for watcher in PROCESSES}
+
+
+def circusd_errors(stack: CircusStack) -> tuple[set[str], str]:
+    """The names of the errors circusd logged, and its log."""
+    circusd_log = (stack.folder / "logs" / "circusd.log").read_text()
+    errors = re.findall(r"^(\w[\w.]*(?:Error|Exception)): .*$", circusd_log, re.M)
+    return set(errors), circusd_log
+
+
+def still_running(processes) -> list[psutil.Process]:
+    """Those of ``processes`` still running (a zombie is not: it is only
+    waiting for its parent to read its status)."""
+    left = [p for p in processes if p.is_running()]
+    return [p for p in left if p.status() != psutil.STATUS_ZOMBIE]
+
+
+def still_open(ports) -> list[int]:
+    return [port for port in ports if port_is_open(port)]
+
+
+def test_every_watcher_survives_kills_reloads_and_restarts_under_load():
+    stack = CircusStack(port_base=None).start()
+    if not stack.nginx:
+        PROCESSES.pop("nginx"), AFFECTS.pop("nginx")
+    load = steady_load(stack)
     try:
         everything = stack.processes()
-        for thread in threads:
-            thread.start()
+        load.start()
         time.sleep(1)
-        for operation in OPERATIONS:
-            for watcher in PROCESSES:
-                start = time.monotonic()
-                operate(stack, watcher, operation)
-                try:
-                    wait_until(lambda w=watcher: recovered(stack, w), timeout=60)
-                except AssertionError:
-                    status = stack.circusctl("status")
-                    pytest.fail(
-                        f"{watcher} not back after {operation}:\n{status}\n"
-                        f"{stack.logs()}"
-                    )
-                # A second more: requests sent just before recovery may land.
-                windows.append((start, time.monotonic() + 1, AFFECTS[watcher]))
-                time.sleep(0.5)
+        windows = fault_every_watcher(stack)
         time.sleep(2)  # steady again, every request answered
-        load.stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
-        counts = {watcher: len(pids(stack, watcher)) for watcher in PROCESSES}
-        assert counts == PROCESSES
+        load.finish()
+        assert process_counts(stack) == PROCESSES
         assert load.failures_outside(windows) == []
         assert len(load.answers) > 100
         # circusd's own errors, but for its periodic check finding a command
         # under way (ConflictError: it checks again a second later).
-        circusd_log = (stack.folder / "logs" / "circusd.log").read_text()
-        errors = re.findall(r"^(\w[\w.]*(?:Error|Exception)): .*$", circusd_log, re.M)
-        assert set(errors) <= {"circus.exc.ConflictError"}, circusd_log[-3000:]
+        errors, circusd_log = circusd_errors(stack)
+        assert errors <= {"circus.exc.ConflictError"}, circusd_log[-3000:]
         everything |= stack.processes()
         ports = stack.all_ports()
     finally:
         load.stop.set()
         stack.stop()
     # Nothing left: no process it ever started, no port held.
-    left = [p for p in everything if p.is_running()]
-    assert [p for p in left if p.status() != psutil.STATUS_ZOMBIE] == []
-    assert [port for port in ports if port_is_open(port)] == []
+    assert still_running(everything) == []
+    assert still_open(ports) == []
 
 
 # A stopped service ----------------------------------------------------------

@@ -170,17 +170,22 @@ def typed_commands(readme: Path) -> list[tuple[int, str]]:
             language = None if language is not None else line.strip("` ")
             continued = False
             continue
-        command = (
-            line.startswith("$ ")
-            if language == "console"
-            else language == "shell"
-            and bool(line.strip())
-            and not line.lstrip().startswith("#")
-        )
+        command = is_typed(line, language)
         if command and not continued:
             found.append((number, line.removeprefix("$ ").strip()))
         continued = (command or continued) and line.endswith("\\")
     return found
+
+
+def is_typed(line: str, language: str | None) -> bool:
+    """Whether a line of a ``language`` block is one a reader types: a ``$ ``
+    line of a console block; a shell block's lines but blank ones and
+    comments."""
+    if language == "console":
+        return line.startswith("$ ")
+    if language == "shell":
+        return bool(line.strip()) and not line.lstrip().startswith("#")
+    return False
 
 
 def run_it_section(readme: Path) -> tuple[int, int] | None:
