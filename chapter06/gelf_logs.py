@@ -12,7 +12,8 @@ a request nothing but a place in the queue (and the interpreter's time,
 which that thread shares).
 
 Settings: ``GELF_HOST`` (``127.0.0.1``), ``GELF_PORT`` (none: no GELF, the
-extension does nothing), ``GELF_CHUNK_SIZE`` (1420, graypy's default)::
+extension does nothing), ``GELF_CHUNK_SIZE`` (1420, graypy's default; at
+most 65,495 bytes, so that a chunk and its header fit in a datagram)::
 
     >>> from flask import Flask
     >>> app = Flask("demo")
@@ -52,11 +53,7 @@ from collections.abc import Iterator
 
 from flask import Flask
 from graypy import GELFUDPHandler
-from graypy.handler import (
-    GELF_MAX_CHUNK_NUMBER,
-    GELFTruncatingChunker,
-    GELFTruncationFailureWarning,
-)
+from graypy.handler import GELF_MAX_CHUNK_NUMBER, BaseGELFChunker
 
 from .log_queue import LogQueue
 
@@ -65,25 +62,51 @@ KEY = "gelf_logs"
 # level 4 of 9): for a log message, as small as zlib's defaults give.
 GZIP_4KB = 16 + 12
 MEMORY_LEVEL = 4
+# A chunk and its 12-byte header in one UDP datagram over IPv4 (65,507 bytes
+# at most): a larger chunk size fails every large message's sendto.
+MAX_CHUNK_SIZE = 65_507 - 12
+# What a cut text keeps in place of what it lost.
+CUT = " [...] "
+# The fields a cut message keeps whole (GELF requires them; ours marks it).
+UNCUT = {"version", "host", "timestamp", "level", "_chunk_overflow"}
 
 
 class GelfHandler(GELFUDPHandler):
     """graypy's UDP handler: gzip with a small window, its dict packed in one pass."""
 
     def __init__(self, host: str, port: int, chunk_size: int = 1420):
+        if not 0 < chunk_size <= MAX_CHUNK_SIZE:
+            # 0 divides by zero, a negative one sends nothing, a huge one
+            # fails each large message: for every record, so refused now.
+            raise ValueError(
+                f"GELF_CHUNK_SIZE is 1 to {MAX_CHUNK_SIZE} bytes, not {chunk_size}"
+            )
         super().__init__(
             host,
             port,
             # graypy's default chunker warns about (and drops) a message of
             # more than 128 chunks; this one cuts its text to fit instead.
-            gelf_chunker=TruncatingChunker(chunk_size=chunk_size, compress=False),
+            gelf_chunker=TruncatingChunker(chunk_size=chunk_size),
             localname=socket.gethostname(),  # once, not a system call a message
         )
+        self.failing = False
 
     def makePickle(self, record: logging.LogRecord) -> bytes:
         packed = self._pack_gelf_dict(self._make_gelf_dict(record))
         compressor = zlib.compressobj(6, zlib.DEFLATED, GZIP_4KB, MEMORY_LEVEL)
         return compressor.compress(packed) + compressor.flush()
+
+    def send(self, s: bytes) -> None:
+        # A host that does not resolve, a network that refuses: reported
+        # (handleError's traceback) once, not for every record until it works.
+        try:
+            super().send(s)
+        except OSError:
+            if self.failing:
+                return
+            self.failing = True
+            raise
+        self.failing = False
 
     @classmethod
     def _pack_gelf_dict(cls, gelf_dict: dict) -> bytes:
@@ -91,27 +114,83 @@ class GelfHandler(GELFUDPHandler):
             key: value.decode("utf-8", "replace") if isinstance(value, bytes) else value
             for key, value in gelf_dict.items()
         }
-        packed = json.dumps(fields, separators=(",", ":"), default=cls._object_to_json)
+        try:
+            packed = _json(fields, cls._object_to_json)
+        except Exception:  # rare: the record goes, with its odd field as text
+            packed = _json(
+                {key: cls._jsonable(value) for key, value in fields.items()},
+                cls._object_to_json,
+            )
         return packed.encode("utf-8")
 
+    @classmethod
+    def _jsonable(cls, value):
+        """The value, or its repr if JSON cannot carry it: NaN (which GELF
+        receivers refuse as JSON), a dict keyed by tuples, one that holds
+        itself, an object whose repr fails."""
+        try:
+            _json(value, cls._object_to_json)
+        except Exception:
+            try:
+                return repr(value)
+            except Exception:
+                return f"<unprintable {type(value).__name__}>"
+        return value
 
-class TruncatingChunker(GELFTruncatingChunker):
-    """graypy's chunker that cuts a message of over 128 chunks to fit.
 
-    graypy's warns first, the whole message in the warning's text, and
-    reads what it cuts as zlib or plain JSON: ours hands it the JSON, and
-    the cut message, its text shortened and marked ``_chunk_overflow``,
-    leaves uncompressed, as GELF allows. One that no cut makes fit (its
-    fields alone too large) is dropped, as graypy does.
+def _json(value, default=None) -> str:
+    # ASCII (non-ASCII escaped): a lone surrogate (a file name's undecodable
+    # byte) stays an escape, where UTF-8 could not encode it.
+    return json.dumps(value, separators=(",", ":"), default=default, allow_nan=False)
+
+
+class TruncatingChunker(BaseGELFChunker):
+    """Chunks; cuts a message of over 128 chunks to fit, rather than drop it.
+
+    The cut keeps every field and the record's level (graypy's keeps the
+    short message alone, as an error): the longest text is cut, in its
+    middle, until the message fits, so a traceback keeps its start and the
+    exception at its end. The cut message is marked ``_chunk_overflow`` and
+    leaves uncompressed, as GELF allows. One that no cut makes fit (a chunk
+    size of a few bytes) is dropped.
     """
 
     def chunk_message(self, message: bytes) -> Iterator[bytes]:
         if self._message_chunk_number(message) > GELF_MAX_CHUNK_NUMBER:
-            try:
-                message = self.gen_chunk_overflow_gelf_log(gzip.decompress(message))
-            except GELFTruncationFailureWarning:
+            message = self.cut(json.loads(gzip.decompress(message)))
+            if message is None:
                 return
         yield from self._gen_gelf_chunks(message)
+
+    def cut(self, gelf: dict) -> bytes | None:
+        """The GELF dict as JSON in 128 chunks, its longest fields cut."""
+        room = GELF_MAX_CHUNK_NUMBER * self.chunk_size
+        gelf["_chunk_overflow"] = True
+        while True:
+            packed = _json(gelf)
+            over = len(packed) - room
+            if over <= 0:
+                return packed.encode("ascii")
+            sizes = {
+                key: len(_json(value))
+                for key, value in gelf.items()
+                if key not in UNCUT and value != ""
+            }
+            if not sizes:
+                return None
+            key = max(sizes, key=sizes.__getitem__)
+            value = gelf[key]
+            text = value if isinstance(value, str) else _json(value)
+            # Characters in proportion to bytes (JSON escapes some): shorter
+            # at each pass, so this ends.
+            keep = len(text) - len(CUT) - -(-over * len(text) // sizes[key])
+            if keep > 0:
+                tail = keep // 2
+                gelf[key] = text[: keep - tail] + CUT + text[len(text) - tail :]
+            elif key == "short_message":
+                gelf[key] = ""  # GELF requires one
+            else:
+                del gelf[key]
 
 
 class GelfLogs:

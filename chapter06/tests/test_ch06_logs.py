@@ -6,16 +6,19 @@ The services are real processes (``python -m chapter06.logged_service``),
 the GELF receiver runs in the test, so the test reads what arrived.
 """
 
+import gzip
 import json
 import logging
 import secrets
 import sqlite3
+import sys
 
 import pytest
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.pool import Pool
 
-from chapter06.gelf_logs import GelfHandler
+from chapter06.gelf_logs import GelfHandler, GelfLogs
 from chapter06.log_queue import LogQueue
 from chapter06.logged_service import create_app
 from chapter06.machinery.gelf_receiver import GelfReceiver
@@ -101,9 +104,85 @@ def test_gelf_messages_leave_gzipped_and_an_oversized_one_cut_to_fit():
         handler.close()
         first, second = receiver.wait_for(2)
     assert (first["short_message"], first["level"]) == ("disk full", 4)
-    assert second["_chunk_overflow"] is True
-    assert noise.startswith(second["short_message"])
-    assert 0 < len(second["short_message"]) < len(noise)
+    assert (second["_chunk_overflow"], second["level"]) == (True, 3)
+    # Cut in its middle: its start and its end arrive.
+    start, end = second["short_message"].split(" [...] ")
+    assert noise.startswith(start) and noise.endswith(end)
+    assert 0 < len(start) + len(end) < len(noise)
+
+
+def test_a_cut_message_keeps_its_level_its_fields_and_its_tracebacks_end():
+    # A long traceback (SQL in an error's text, a deep recursion): what is
+    # cut is its middle; the record is still found by its request id.
+    try:
+        raise ValueError(secrets.token_urlsafe(60_000))
+    except ValueError:
+        record = logging.getLogger("demo").makeRecord(
+            "demo", logging.WARNING, __file__, 1, "retrying", None, sys.exc_info()
+        )
+    record.request_id = "cut-1"
+    # As log_queue's thread gets it: the traceback as text.
+    record.exc_text = exception = logging.Formatter().formatException(record.exc_info)
+    record.exc_info = None
+    with GelfReceiver(echo=False) as receiver:
+        handler = GelfHandler("127.0.0.1", receiver.udp_port, chunk_size=300)
+        handler.handle(record)
+        handler.close()
+        [cut] = receiver.wait_for(request_id="cut-1")
+    assert (cut["short_message"], cut["level"], cut["_chunk_overflow"]) == (
+        "retrying",
+        4,
+        True,
+    )
+    assert cut["full_message"].startswith("Traceback (most recent call last):")
+    assert cut["full_message"].endswith(exception[-100:])
+    assert " [...] " in cut["full_message"]
+
+
+def test_a_field_json_cannot_carry_leaves_as_text_with_the_record():
+    circular: dict = {}
+    circular["self"] = circular
+
+    class Unprintable:
+        def __repr__(self):
+            raise RuntimeError("no repr")
+
+    record = logging.makeLogRecord(
+        {
+            "msg": "odd fields",
+            "ratio": float("nan"),  # NaN: not JSON, Graylog refuses the message
+            "by_pair": {("a", "b"): 1},
+            "circular": circular,
+            "thing": Unprintable(),
+            "path": "/data/r\udcfesum\u00e9.csv",  # an undecodable file name
+        }
+    )
+    handler = GelfHandler("127.0.0.1", 12201)
+    packed = gzip.decompress(handler.makePickle(record))
+    handler.close()
+    fields = json.loads(packed, parse_constant=pytest.fail)  # strict JSON
+    assert fields["short_message"] == "odd fields"
+    assert (fields["_ratio"], fields["_by_pair"]) == ("nan", "{('a', 'b'): 1}")
+    assert fields["_circular"] == "{'self': {...}}"
+    assert fields["_thing"] == "<unprintable Unprintable>"
+    assert fields["_path"] == "/data/r\udcfesum\u00e9.csv"
+
+
+@pytest.mark.parametrize("chunk_size", [0, -1, 65_496])
+def test_a_chunk_size_no_datagram_can_carry_is_refused(chunk_size):
+    app = Flask("demo")
+    app.config.update(GELF_PORT=12201, GELF_CHUNK_SIZE=chunk_size)
+    with pytest.raises(ValueError, match="GELF_CHUNK_SIZE is 1 to 65495 bytes"):
+        GelfLogs(app)
+
+
+def test_a_network_that_refuses_is_reported_once_not_per_record(capsys):
+    # The broadcast address, without SO_BROADCAST: every sendto fails.
+    handler = GelfHandler("255.255.255.255", 12201)
+    for number in range(3):
+        handler.handle(logging.makeLogRecord({"msg": f"lost {number}"}))
+    handler.close()
+    assert capsys.readouterr().err.count("--- Logging error ---") == 1
 
 
 def test_a_refused_app_closes_its_database_connection():

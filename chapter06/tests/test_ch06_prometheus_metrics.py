@@ -137,3 +137,22 @@ def test_promtool_would_reject_a_bad_exposition():
     # The check above can fail: promtool refuses what is not the format.
     result = promtool("check", "metrics", input="http requests 1\n")
     assert result.returncode != 0
+
+
+def test_client_input_cannot_grow_the_series_cache(app, client):
+    # The children are cached by their labels: paths and methods a client
+    # makes up must all land on the few series that exist already.
+    app.add_url_rule("/odd", "odd", lambda: ("", 599))  # a status the app invents
+    client.get("/odd")
+    for made_up in ("BREW", "PROPFIND"):
+        client.open("/no/such/path", method=made_up)
+    client.get("/no/such/path")
+    client.get("/users/1")
+    size = prometheus_metrics._requests.cache_info().currsize
+    for number in range(50):
+        client.open(f"/no/such/path/{number}", method=f"X-{number}")
+        client.get(f"/missing/{number}")
+        client.get(f"/users/{number}")
+        client.get("/odd")
+    assert prometheus_metrics._requests.cache_info().currsize == size
+    assert requests_total("/odd", status="599") >= 51
