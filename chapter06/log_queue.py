@@ -68,7 +68,14 @@ class QueuedHandler(QueueHandler):
         # without its round trip through __reduce_ex__.
         queued = logging.LogRecord.__new__(logging.LogRecord)
         queued.__dict__.update(record.__dict__)
-        queued.msg = queued.message = record.getMessage()  # args may change later
+        try:
+            message = record.getMessage()  # now: args may change later
+        except Exception:
+            # Arguments that do not fit the format (the caller's bug):
+            # logging's report of it, and the record still goes, as written.
+            self.handleError(record)
+            message = f"{record.msg} {record.args!r}"
+        queued.msg = queued.message = message
         queued.args = None
         if record.exc_info:
             # A traceback holds the request's frames: text only leaves.

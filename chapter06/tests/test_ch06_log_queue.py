@@ -116,6 +116,27 @@ def test_a_traceback_travels_as_text_the_message_stays_short():
     assert stream.getvalue().startswith("ERROR lookup of missing failed\nTraceback")
 
 
+def test_a_record_whose_arguments_do_not_fit_is_reported_and_still_written(capsys):
+    logs = LogQueue()
+    seen = Records()
+    logs.add(seen)
+    logger = logging.getLogger("test.log_queue.bad_arguments")
+    logger.propagate = False
+    logger.addHandler(logs.handler)
+    try:
+        logger.warning("%d runs imported", "twelve")  # the caller's bug
+        assert logs.flush()
+    finally:
+        logger.removeHandler(logs.handler)
+        logs.stop()
+    [record] = seen.records
+    assert record.getMessage() == "%d runs imported ('twelve',)"
+    # As logging reports any such call: the caller's line, the error.
+    report = capsys.readouterr().err
+    assert report.startswith("--- Logging error ---")
+    assert "TypeError: %d format: a real number is required, not str" in report
+
+
 def test_a_closed_stream_does_not_stop_the_listener():
     closed, alive = io.StringIO(), io.StringIO()
     closed.close()
