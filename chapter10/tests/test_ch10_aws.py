@@ -23,6 +23,8 @@ PARAMS = [
 SERVICES = {"dashboard", "dataservice", "stravaworker", "tokendealer"}
 
 
+# A whole tool's run, as the README's own cfn-lint block is in the fast loop.
+@pytest.mark.slow
 def test_cfn_lint_passes():
     result = subprocess.run(
         [Path(sys.executable).with_name("cfn-lint"), TEMPLATE],

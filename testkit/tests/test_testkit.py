@@ -258,7 +258,7 @@ def test_wait_for_retries_until_the_command_succeeds(session, tmp_path):
 def test_a_wait_that_never_succeeds_fails_with_the_command_s_last_output(
     session, monkeypatch
 ):
-    monkeypatch.setattr(readme, "SERVER_START_TIMEOUT", 0.5)
+    monkeypatch.setattr(readme, "SERVER_START_TIMEOUT", 0.2)
     with pytest.raises(AssertionError, match="(?s)`echo not yet; false`.*not yet"):
         session.wait_for("echo not yet; false")
 
