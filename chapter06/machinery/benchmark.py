@@ -491,7 +491,9 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--requests", type=int, default=800, help="per round")
     parser.add_argument("--warm-up", type=int, default=300, help="requests, uncounted")
-    parser.add_argument("--variants", default=",".join(VARIANTS), help=SUPPRESS)
+    parser.add_argument(
+        "--variants", default=",".join(VARIANTS), help="which, comma-separated"
+    )
     parser.add_argument(
         "--profile", choices=VARIANTS, help="profile one variant instead"
     )

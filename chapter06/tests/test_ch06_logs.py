@@ -92,11 +92,19 @@ def test_an_unknown_log_format_is_refused():
         create_app("testing", LOG_FORMAT="xml")
 
 
-def test_gelf_messages_leave_gzipped_and_an_oversized_one_cut_to_fit():
-    # gzip with a small window: what a GELF receiver reads, whatever the size.
+@pytest.mark.parametrize(
+    "compress, first_bytes",
+    [(True, b"\x1f\x8b"), (False, b'{"')],
+    ids=["gzip", "plain"],
+)
+def test_gelf_messages_arrive_and_an_oversized_one_is_cut_to_fit(compress, first_bytes):
+    # gzip with a small window, or plain JSON: what a GELF receiver reads,
+    # whatever the size.
     with GelfReceiver(echo=False) as receiver:
-        handler = GelfHandler("127.0.0.1", receiver.udp_port, chunk_size=300)
-        assert handler.makePickle(logging.makeLogRecord({}))[:2] == b"\x1f\x8b"
+        handler = GelfHandler(
+            "127.0.0.1", receiver.udp_port, chunk_size=300, compress=compress
+        )
+        assert handler.makePickle(logging.makeLogRecord({}))[:2] == first_bytes
         handler.handle(logging.makeLogRecord({"msg": "disk full", "levelno": 30}))
         # Random text does not compress: more than 128 chunks of 300 bytes.
         noise = secrets.token_urlsafe(60_000)
