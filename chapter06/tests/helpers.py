@@ -1,7 +1,9 @@
 """What chapter 6's tests of the logged service share: a data service on a
 SQLite file of the test's, a runner in it, requests that carry an
-``X-Request-ID``, and the database broken under the service."""
+``X-Request-ID``, the database broken under the service, and a handler that
+keeps the records it gets."""
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,17 @@ from flask import Flask
 from testkit.servers import LiveServer
 
 ANN = {"email": "ann@runnerly.test"}
+
+
+class Records(logging.Handler):
+    """Keeps the records it handles, in ``records``."""
+
+    def __init__(self):
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
 
 
 def on_sqlite(database: Path) -> dict[str, str]:

@@ -10,20 +10,33 @@ import logging
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from chapter06.log_queue import LogQueue
+from chapter06.tests.helpers import Records
 from testkit.servers import ROOT
 
 LAST = 500
 
 
-class Records(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
+@contextmanager
+def queued_logger(
+    name: str, *handlers: logging.Handler
+) -> Iterator[tuple[logging.Logger, LogQueue]]:
+    """A logger whose records go through a LogQueue to ``handlers``; the
+    queue stopped after."""
+    logs = LogQueue()
+    for handler in handlers:
+        logs.add(handler)
+    logger = logging.getLogger(f"test.log_queue.{name}")
+    logger.propagate = False
+    logger.addHandler(logs.handler)
+    try:
+        yield logger, logs
+    finally:
+        logger.removeHandler(logs.handler)
+        logs.stop()
 
 
 def run(script: str) -> subprocess.CompletedProcess:
@@ -90,24 +103,15 @@ def test_a_forked_worker_writes_its_own_lines(tmp_path):
 
 def test_a_traceback_travels_as_text_the_message_stays_short():
     stream = io.StringIO()
-    logs = LogQueue()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
-    logs.add(handler)
     seen = Records()
-    logs.add(seen)
-    logger = logging.getLogger("test.log_queue.traceback")
-    logger.propagate = False
-    logger.addHandler(logs.handler)
-    try:
+    with queued_logger("traceback", handler, seen) as (logger, logs):
         try:
             {}["missing"]
         except KeyError:
             logger.exception("lookup of %s failed", "missing")
         assert logs.flush()
-    finally:
-        logger.removeHandler(logs.handler)
-        logs.stop()
     [record] = seen.records
     assert record.getMessage() == "lookup of missing failed"
     assert record.exc_info is None
@@ -117,18 +121,10 @@ def test_a_traceback_travels_as_text_the_message_stays_short():
 
 
 def test_a_record_whose_arguments_do_not_fit_is_reported_and_still_written(capsys):
-    logs = LogQueue()
     seen = Records()
-    logs.add(seen)
-    logger = logging.getLogger("test.log_queue.bad_arguments")
-    logger.propagate = False
-    logger.addHandler(logs.handler)
-    try:
+    with queued_logger("bad_arguments", seen) as (logger, logs):
         logger.warning("%d runs imported", "twelve")  # the caller's bug
         assert logs.flush()
-    finally:
-        logger.removeHandler(logs.handler)
-        logs.stop()
     [record] = seen.records
     assert record.getMessage() == "%d runs imported ('twelve',)"
     # As logging reports any such call: the caller's line, the error.
@@ -140,13 +136,8 @@ def test_a_record_whose_arguments_do_not_fit_is_reported_and_still_written(capsy
 def test_a_closed_stream_does_not_stop_the_listener():
     closed, alive = io.StringIO(), io.StringIO()
     closed.close()
-    logs = LogQueue()
-    logs.add(logging.StreamHandler(closed))
-    logs.add(logging.StreamHandler(alive))
-    logger = logging.getLogger("test.log_queue.closed")
-    logger.propagate = False
-    logger.addHandler(logs.handler)
-    try:
+    handlers = logging.StreamHandler(closed), logging.StreamHandler(alive)
+    with queued_logger("closed", *handlers) as (logger, logs):
         # Logging's own error report goes to stderr: a closed one here too.
         broken = io.StringIO()
         broken.close()
@@ -158,7 +149,4 @@ def test_a_closed_stream_does_not_stop_the_listener():
             sys.stderr = original
         logger.warning("second")
         assert logs.flush()
-    finally:
-        logger.removeHandler(logs.handler)
-        logs.stop()
     assert alive.getvalue() == "first\nsecond\n"

@@ -23,16 +23,13 @@ from chapter06.log_queue import LogQueue
 from chapter06.logged_service import create_app
 from chapter06.machinery.gelf_receiver import GelfReceiver
 from chapter06.request_logs import RequestLogs
-from chapter06.tests.helpers import add_ann, break_the_database, get, on_sqlite
-
-
-class Records(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
+from chapter06.tests.helpers import (
+    Records,
+    add_ann,
+    break_the_database,
+    get,
+    on_sqlite,
+)
 
 
 @pytest.fixture
