@@ -49,7 +49,9 @@ not once a message::
 import gzip
 import json
 import logging
+import math
 import socket
+import time
 import zlib
 from collections.abc import Iterator
 
@@ -68,6 +70,8 @@ GZIP_MAGIC = b"\x1f\x8b"
 # A chunk and its 12-byte header in one UDP datagram over IPv4 (65,507 bytes
 # at most): a larger chunk size fails every large message's sendto.
 MAX_CHUNK_SIZE = 65_507 - 12
+# How long a looked-up receiver address is kept, in seconds.
+RESOLVE_EVERY = 60.0
 # What a cut text keeps in place of what it lost.
 CUT = " [...] "
 # The fields a cut message keeps whole (GELF requires them; ours marks it).
@@ -96,6 +100,10 @@ class GelfHandler(GELFUDPHandler):
             compress=compress,
         )
         self.failing = False
+        # The receiver's address: looked up at the first send, then once a
+        # minute (:meth:`resolve_now_and_then`).
+        self.family, self.address = socket.AF_INET, None
+        self.resolve_at = -math.inf
 
     def makePickle(self, record: logging.LogRecord) -> bytes:
         packed = self._pack_gelf_dict(self._make_gelf_dict(record))
@@ -108,6 +116,9 @@ class GelfHandler(GELFUDPHandler):
         # A host that does not resolve, a network that refuses: reported
         # (handleError's traceback) once, not for every record until it works.
         try:
+            self.resolve_now_and_then()
+            if self.address is None:
+                return  # never resolved: lost, as a receiver that is down loses it
             super().send(s)
         except OSError:
             if self.failing:
@@ -115,6 +126,28 @@ class GelfHandler(GELFUDPHandler):
             self.failing = True
             raise
         self.failing = False
+
+    def resolve_now_and_then(self) -> None:
+        """Look the receiver's name up, at most once a minute.
+
+        logging's ``sendto`` with a name asks the resolver for each datagram:
+        a DNS query per log line where a container platform names the
+        receiver, and a slow resolver holding the log thread. Once a minute,
+        a receiver that moved (a new container) is still found; a lookup that
+        fails keeps the address found before, if any.
+        """
+        now = time.monotonic()
+        if now < self.resolve_at:
+            return
+        self.resolve_at = now + RESOLVE_EVERY  # a failed lookup too: not per record
+        family, self.address = resolve(self.host, self.port)
+        if self.sock is not None and self.sock.family != family:
+            self.sock.close()  # an IPv4 socket cannot send to an IPv6 address
+            self.sock = None
+        self.family = family
+
+    def makeSocket(self, timeout: float = 1) -> socket.socket:
+        return socket.socket(self.family, socket.SOCK_DGRAM)
 
     @classmethod
     def _pack_gelf_dict(cls, gelf_dict: dict) -> bytes:
@@ -144,6 +177,18 @@ class GelfHandler(GELFUDPHandler):
             except Exception:
                 return f"<unprintable {type(value).__name__}>"
         return value
+
+
+def resolve(host: str, port: int) -> tuple[socket.AddressFamily, tuple]:
+    """The family and address to send to: IPv4 first, as logging's own UDP
+    handler has it, else IPv6 (``::1``, an IPv6-only name)."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            found = socket.getaddrinfo(host, port, family, socket.SOCK_DGRAM)
+        except socket.gaierror:
+            continue
+        return family, found[0][4]
+    raise OSError(f"GELF_HOST {host!r} does not resolve")
 
 
 def _json(value, default=None) -> str:
@@ -220,7 +265,7 @@ class GelfLogs:
             return
         handler = GelfHandler(
             app.config["GELF_HOST"],
-            int(app.config["GELF_PORT"]),
+            port_number(app.config["GELF_PORT"]),
             chunk_size=int(app.config["GELF_CHUNK_SIZE"]),
             compress=bool(app.config["GELF_COMPRESS"]),
         )
@@ -230,3 +275,14 @@ class GelfLogs:
     @staticmethod
     def handler(app: Flask) -> logging.Handler | None:
         return app.extensions.get(KEY)
+
+
+def port_number(value) -> int:
+    """``GELF_PORT`` as a port, or a start-up error that names it."""
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        port = 0
+    if not 0 < port < 65536:
+        raise ValueError(f"GELF_PORT is a port number, 1 to 65535, not {value!r}")
+    return port

@@ -10,6 +10,7 @@ import gzip
 import json
 import logging
 import secrets
+import socket
 import sqlite3
 import sys
 
@@ -188,6 +189,42 @@ def test_a_network_that_refuses_is_reported_once_not_per_record(capsys):
         handler.handle(logging.makeLogRecord({"msg": f"lost {number}"}))
     handler.close()
     assert capsys.readouterr().err.count("--- Logging error ---") == 1
+
+
+@pytest.mark.parametrize("port", ["", "gelf", 0, 70000])
+def test_a_port_that_is_not_one_is_refused_at_start(port):
+    app = Flask("demo")
+    app.config.update(GELF_PORT=port)
+    with pytest.raises(ValueError, match="GELF_PORT is a port number, 1 to 65535"):
+        GelfLogs(app)
+
+
+def test_a_receiver_named_by_host_name_is_looked_up_once(monkeypatch):
+    # Not once a datagram, as logging's sendto to a name would: a DNS query
+    # per log line where a container platform names the receiver.
+    lookups = []
+    real = socket.getaddrinfo
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda *a, **k: lookups.append(a[0]) or real(*a, **k)
+    )
+    with GelfReceiver(echo=False) as receiver:
+        handler = GelfHandler("localhost", receiver.udp_port)
+        for number in range(3):
+            handler.handle(logging.makeLogRecord({"msg": f"line {number}"}))
+        handler.close()
+        assert len(receiver.wait_for(3)) == 3
+    assert lookups == ["localhost"]
+
+
+def test_an_ipv6_receiver_gets_its_messages():
+    with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as receiver:
+        receiver.bind(("::1", 0))
+        receiver.settimeout(5)
+        handler = GelfHandler("::1", receiver.getsockname()[1])
+        handler.handle(logging.makeLogRecord({"msg": "over IPv6"}))
+        handler.close()
+        datagram = receiver.recv(65536)
+    assert json.loads(gzip.decompress(datagram))["short_message"] == "over IPv6"
 
 
 def test_a_refused_app_closes_its_database_connection():
