@@ -15,7 +15,7 @@ Settings: ``GELF_HOST`` (``127.0.0.1``), ``GELF_PORT`` (none: no GELF, the
 extension does nothing), ``GELF_CHUNK_SIZE`` (1420, graypy's default; at
 most 65,495 bytes, so that a chunk and its header fit in a datagram),
 ``GELF_COMPRESS`` (true; ``FLASK_GELF_COMPRESS=false`` sends the JSON as
-it is, which GELF allows too: a third of the cost, see the README)::
+it is, which GELF allows too: about a third cheaper, see the README)::
 
     >>> from flask import Flask
     >>> app = Flask("demo")
