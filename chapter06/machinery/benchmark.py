@@ -1,9 +1,11 @@
 """Ours, measured: what this chapter's monitoring costs a request.
 
 ``python -m chapter06.machinery.benchmark`` serves one request, ``GET /users/1/runs``
-of chapter 4's data service (a user with 20 runs, in SQLite), in eight
+of chapter 4's data service (a user with 20 runs, in SQLite), in thirteen
 variants (:data:`VARIANTS`): with no monitoring, with each kind alone, and
-with all of it, every request traced or one in ten.
+with all of it, every request traced or one in ten; and, for the kinds that
+miss their targets, their floors: the same kinds cut to their libraries'
+own calls, the least that they can cost.
 
 Each variant runs in a process of its own (OpenTelemetry's tracer is one per
 process); the GELF receiver and the OTLP collector run in this one, so their
@@ -51,12 +53,20 @@ VARIANTS = (
     "traced-10%",
     "all",
     "all-10%",
+    "floor-logs",
+    "floor-gelf",
+    "floor-tracing",
+    "floor-all",
+    "floor-all-10%",
 )
 # The variants that have each kind of monitoring. Request logs (a request
 # id and a record per request) go to a file, but gelf's as GELF datagrams.
 METRICS = ("metrics", "all", "all-10%")
 REQUEST_LOGS = ("logs", "gelf", "all", "all-10%")
 TRACING = ("tracing", "traced-10%", "all", "all-10%")
+# A floor variant does only its libraries' own calls for the same kinds:
+# the least that kind of monitoring can cost with them (see add_floor).
+FLOOR = "floor-"
 ROOT = Path(__file__).resolve().parents[2]
 PATH = "/users/1/runs"
 RUNS = 20
@@ -86,6 +96,8 @@ def build(variant: str, folder: str, gelf_port: int, otlp_url: str):
     GELF datagrams instead, the book's way; ``tracing``: a span per request;
     ``traced-10%``: one request in ten starts a trace; ``all``: logs,
     metrics and tracing; ``all-10%``: the same, one request in ten traced.
+    ``floor-logs`` and the other ``floor-`` variants: the same kinds, cut to
+    their libraries' own calls (:func:`add_floor`).
     """
     from chapter04.dataservice import create_app
 
@@ -96,6 +108,8 @@ def build(variant: str, folder: str, gelf_port: int, otlp_url: str):
     from ..request_logs import RequestLogs
     from ..tracing import Tracing
 
+    floor = variant.startswith(FLOOR)
+    variant = variant.removeprefix(FLOOR)
     app = create_app(
         "production",
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/{variant}.db",
@@ -107,9 +121,9 @@ def build(variant: str, folder: str, gelf_port: int, otlp_url: str):
     )
     # Metrics first: they count every request, even one that another
     # extension answers before the view.
-    if variant in METRICS:
+    if variant in METRICS and not floor:
         prometheus_metrics.init_app(app)
-    if variant in REQUEST_LOGS:
+    if variant in REQUEST_LOGS and not floor:
         RequestId(app)
         RequestLogs(app)
     if variant in REQUEST_LOGS and variant != "gelf":
@@ -119,8 +133,74 @@ def build(variant: str, folder: str, gelf_port: int, otlp_url: str):
     GelfLogs(app)  # on only where GELF_PORT is set
     if variant in TRACING:
         Tracing(app)
+    if floor:
+        add_floor(app, variant)
     add_runner(app)
     return app
+
+
+def add_floor(app, variant: str) -> None:
+    """``variant``'s kinds of monitoring cut to their libraries' own calls.
+
+    A log record made and queued for the log thread (which writes its JSON
+    line or sends its GELF datagram, as in ``logs`` and ``gelf``), a
+    histogram observed and a counter incremented, a span started and ended
+    (the sampler's decision, and for a traced request the batch and its
+    export). Nothing else: one hook pair for all of them, no request id,
+    no extra field, no gauge of requests in flight, no span attribute, no
+    context for the calls the request makes. Less than a reader would keep,
+    so what a floor variant costs is the least that the full one can.
+    """
+    from flask import g, request
+    from opentelemetry.trace import SpanKind
+
+    from .. import prometheus_metrics, tracing
+    from ..log_queue import LogQueue
+
+    # Tracing(app) set up the provider and its exporter: its hooks go.
+    for registry in (
+        app.before_request_funcs,
+        app.after_request_funcs,
+        app.teardown_request_funcs,
+    ):
+        for functions in registry.values():
+            functions[:] = [
+                function
+                for function in functions
+                if getattr(function, "func", function).__module__ != tracing.__name__
+            ]
+    provider = app.extensions.get(tracing.KEY)
+    tracer = provider.get_tracer(__name__) if provider else None
+    queue = LogQueue.of(app).queue if variant in REQUEST_LOGS else None
+    metered = variant in METRICS
+    route = "/users/<int:user_id>/runs"
+
+    def started() -> None:
+        g.floor_started = time.perf_counter()
+
+    def ended(response):
+        duration = time.perf_counter() - g.floor_started
+        if metered:
+            prometheus_metrics._latency(route, "GET").observe(duration)
+            prometheus_metrics._requests(route, "GET", response.status_code).inc()
+        if tracer is not None:
+            tracer.start_span(f"GET {route}", kind=SpanKind.SERVER).end()
+        if queue is not None:
+            record = logging.LogRecord(
+                app.logger.name,
+                logging.INFO,
+                __file__,
+                0,
+                "%s %s %s",
+                (request.method, request.path, response.status_code),
+                None,
+            )
+            record.duration_ms = round(duration * 1e3, 3)
+            queue.put(record)
+        return response
+
+    app.before_request(started)
+    app.after_request(ended)
 
 
 def add_runner(app) -> None:
@@ -302,7 +382,11 @@ def table(variants: list[Variant]) -> str:
 
 
 def verdicts(cost: dict[str, float]) -> list[str]:
-    """One line per target of :data:`TARGETS`: met or MISSED, and by what."""
+    """One line per target of :data:`TARGETS`: met or MISSED, and by what.
+
+    A missed target names its floor too, where the run measured one: what
+    the same kinds cost with nothing but their libraries' calls.
+    """
     lines = []
     for what, names, limit in TARGETS:
         measured = [name for name in names if name in cost]
@@ -313,6 +397,8 @@ def verdicts(cost: dict[str, float]) -> list[str]:
         figure = (
             f"{worst} {cost[worst]:.0%}" if len(measured) > 1 else f"{cost[worst]:.0%}"
         )
+        if verdict == "MISSED" and FLOOR + worst in cost:
+            figure += f"; its floor {cost[FLOOR + worst]:.0%}"
         lines.append(f"target: {what} at most {limit:.0%}: {verdict} ({figure})")
     return lines
 
@@ -392,7 +478,9 @@ def time_hooks(app) -> dict[str, float]:
 
 def hook_name(function) -> str:
     function = getattr(function, "func", function)  # a functools.partial
-    return f"{function.__module__.removeprefix('chapter06.')}.{function.__qualname__}"
+    # A floor's hooks are this module's, run as __main__.
+    module = function.__module__.replace("__main__", "machinery.benchmark")
+    return f"{module.removeprefix('chapter06.')}.{function.__qualname__}"
 
 
 def clocked(function, name: str, spent: dict[str, float]):
