@@ -34,6 +34,7 @@ from flask import Flask, Response, g, request
 from opentelemetry import context, propagate, trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.requests import RequestsInstrumentor
+from opentelemetry.propagators.textmap import Getter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -89,18 +90,44 @@ class Tracing:
             app.extensions[KEY].force_flush()
 
 
+class EnvironGetter(Getter):
+    """The WSGI environ as the carrier of the incoming trace context.
+
+    A header is read by its CGI name (``traceparent``: ``HTTP_TRACEPARENT``),
+    one dict lookup, where the request's ``headers`` view would build and
+    compare names for each of the propagators' reads, in every request.
+    """
+
+    def get(self, carrier: dict, key: str) -> list[str] | None:
+        value = carrier.get(f"HTTP_{key.upper().replace('-', '_')}")
+        return None if value is None else [value]
+
+    def keys(self, carrier: dict) -> list[str]:
+        return [
+            name[5:].lower().replace("_", "-")
+            for name in carrier
+            if name.startswith("HTTP_")
+        ]
+
+
+ENVIRON = EnvironGetter()
+
+
 def start_span(tracer: trace.Tracer) -> None:
     """The request's span, a child of the caller's if a ``traceparent`` came."""
-    parent = propagate.extract(request.headers)  # traceparent, any case
-    rule = request.url_rule  # None for a 404: no route
-    name = f"{request.method} {rule.rule}" if rule else request.method
+    # The request behind Flask's proxy, looked up once, not at each attribute.
+    served = request._get_current_object()
+    parent = propagate.extract(served.environ, getter=ENVIRON)  # any case
+    rule = served.url_rule  # None for a 404: no route
+    method = served.method
+    name = f"{method} {rule.rule}" if rule else method
     # No attributes yet: the sampler decides on the ids alone.
     span = tracer.start_span(name, context=parent, kind=SpanKind.SERVER)
     if span.is_recording():
         # The attributes a trace's reader looks for, no more: each is set,
         # copied, encoded and sent for every request traced. The path
         # without its query string, which may hold a token.
-        attributes = {"http.method": request.method, "http.target": request.path}
+        attributes = {"http.method": method, "http.target": served.path}
         if rule:
             attributes["http.route"] = rule.rule
         # From the trace to the logs: the request id on the request's span.
@@ -108,12 +135,12 @@ def start_span(tracer: trace.Tracer) -> None:
         if request_id is not None:
             attributes["request.id"] = request_id
         span.set_attributes(attributes)
-    g.span = span
-    g.span_token = context.attach(trace.set_span_in_context(span, parent))
+    # The span, and the token that takes its context off when it ends.
+    g.span = span, context.attach(trace.set_span_in_context(span, parent))
 
 
 def add_the_status(response: Response) -> Response:
-    span = g.get("span")
+    span, _ = g.get("span", NO_SPAN)
     if span is not None and span.is_recording():
         span.set_attribute("http.status_code", response.status_code)
         if response.status_code >= 500:  # a 4xx is the caller's error
@@ -122,11 +149,14 @@ def add_the_status(response: Response) -> Response:
 
 
 def end_span(error: BaseException | None) -> None:
-    span = g.pop("span", None)
+    span, token = g.pop("span", NO_SPAN)
     if span is None:  # before_request did not run (a test_request_context)
         return
     if error is not None and span.is_recording():
         span.record_exception(error)
         span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
     span.end()
-    context.detach(g.pop("span_token"))
+    context.detach(token)
+
+
+NO_SPAN = (None, None)

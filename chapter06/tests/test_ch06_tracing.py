@@ -9,6 +9,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 from chapter06.machinery.otlp_receiver import create_app
 from chapter06.tests.helpers import add_ann, assert_refused, get, served
+from chapter06.tracing import ENVIRON
 from testkit.waiting import wait_until
 
 
@@ -168,3 +169,15 @@ def test_an_empty_export_is_fine():
     )
     assert response.status_code == 200
     assert response.mimetype == "application/x-protobuf"
+
+
+def test_the_trace_context_is_read_from_the_wsgi_environ_by_header_name():
+    environ = {
+        "HTTP_TRACEPARENT": "00-abc-01",
+        "HTTP_X_REQUEST_ID": "r",
+        "PATH_INFO": "/",
+    }
+
+    assert ENVIRON.get(environ, "traceparent") == ["00-abc-01"]
+    assert ENVIRON.get(environ, "Trace-State") is None
+    assert sorted(ENVIRON.keys(environ)) == ["traceparent", "x-request-id"]

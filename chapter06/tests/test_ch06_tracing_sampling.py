@@ -52,9 +52,14 @@ traced = client.get(
     "/users/2", headers={"traceparent": parent, "X-Request-ID": "t-1"}
 ).json
 client.get("/broken", headers={"traceparent": parent})
+# Header names in any case; a traceparent that is not one starts afresh.
+any_case = client.get("/users/3", headers={"TraceParent": parent}).json
+malformed = client.get("/users/4", headers={"traceparent": "00-not-a-trace-01"})
 print(json.dumps({
     "left_out": left_out,
     "traced": traced,
+    "any_case": any_case,
+    "malformed": [malformed.status_code, malformed.json],
     "spans": [
         {
             "name": span.name,
@@ -93,7 +98,7 @@ def test_the_sampler_decides_first_and_its_no_travels_on():
         "00-0af7651916cd43dd8448eb211c80319c-"
     )
     assert sampled(found["traced"]["traceparent"])
-    traced, broken = found["spans"]
+    traced, broken, any_case = found["spans"]
     assert traced["name"] == "GET /users/<int:user_id>"
     assert traced["trace_id"] == "0af7651916cd43dd8448eb211c80319c"
     assert traced["parent"] == "b7ad6b7169203331"
@@ -110,3 +115,12 @@ def test_the_sampler_decides_first_and_its_no_travels_on():
     assert broken["attributes"]["http.status_code"] == 500
     assert broken["status"] == "ERROR"
     assert broken["events"] == ["exception"]
+    # "TraceParent" is the same header: the caller's trace goes on.
+    assert any_case["trace_id"] == "0af7651916cd43dd8448eb211c80319c"
+    assert any_case["parent"] == "b7ad6b7169203331"
+    assert sampled(found["any_case"]["traceparent"])
+    # A traceparent that is not one: served, and no trace (ratio 0) of it.
+    status, headers = found["malformed"]
+    assert status == 200
+    assert not sampled(headers["traceparent"])
+    assert "0af7651916cd43dd8448eb211c80319c" not in headers["traceparent"]
