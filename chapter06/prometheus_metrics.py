@@ -82,15 +82,19 @@ def init_app(app: Flask) -> None:
     )
 
 
-def route() -> str:
-    """The URL rule that matched the request (its template), or ``<unmatched>``."""
-    rule = request.url_rule
-    return rule.rule if rule is not None else UNMATCHED
+def labels() -> tuple[str, str]:
+    """The request's route and method, as the series are labelled.
 
-
-def method() -> str:
-    """The request's method, or ``<other>`` for a method HTTP does not know."""
-    return request.method if request.method in METHODS else OTHER_METHOD
+    The route is the URL rule that matched (its template), or
+    ``<unmatched>``; the method, ``<other>`` for one HTTP does not know.
+    """
+    # The request behind Flask's proxy, looked up once, not at each attribute.
+    served = request._get_current_object()
+    rule, method = served.url_rule, served.method
+    return (
+        rule.rule if rule is not None else UNMATCHED,
+        method if method in METHODS else OTHER_METHOD,
+    )
 
 
 # A metric's series for given labels, looked up once: ``labels()`` checks
@@ -117,9 +121,9 @@ def _record(response: Response) -> Response:
     # error) come through here too, with their status.
     started = g.pop("metrics_started", None)
     if started is not None:
-        labels = route(), method()
-        _latency(*labels).observe(time.perf_counter() - started)
-        _requests(*labels, response.status_code).inc()
+        route, method = labels()
+        _latency(route, method).observe(time.perf_counter() - started)
+        _requests(route, method, response.status_code).inc()
     return response
 
 
@@ -130,7 +134,7 @@ def _finish(error: BaseException | None) -> None:
     if g.pop("metrics_in_flight", False):
         IN_FLIGHT.dec()
     if g.pop("metrics_started", None) is not None:
-        _requests(route(), method(), 500).inc()
+        _requests(*labels(), 500).inc()
 
 
 def registry() -> CollectorRegistry:

@@ -27,6 +27,9 @@ from flask import Flask, Response, g, has_request_context, request
 from chapter05.session_extension import PeerSession, TimeoutSession
 
 HEADER = "X-Request-ID"
+# The same header as the WSGI server hands it over: one dict lookup, where
+# the request's headers view builds and compares names at each read.
+ENVIRON_KEY = "HTTP_X_REQUEST_ID"
 # What a caller may choose: short, and nothing that could forge a log line
 # or a field (no spaces, quotes, newlines).
 SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -58,7 +61,7 @@ class RequestId:
 
     @staticmethod
     def take() -> None:
-        incoming = request.headers.get(HEADER, "")
+        incoming = request.environ.get(ENVIRON_KEY, "")
         g.request_id = incoming if SANE_ID.fullmatch(incoming) else new_request_id()
 
     @staticmethod

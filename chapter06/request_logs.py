@@ -90,7 +90,8 @@ class RequestLogs:
             return response
         started = g.get("request_started")
         duration = None if started is None else time.perf_counter() - started
-        method, path, status = request.method, request.path, response.status_code
+        served = request._get_current_object()  # the proxy looked up once
+        method, path, status = served.method, served.path, response.status_code
         # The record made here, not by logger.info(): where it comes from is
         # known, and the stack need not be searched for it at each request.
         record = logger.makeRecord(
