@@ -4,8 +4,8 @@
 of chapter 4's data service (a user with 20 runs, in SQLite), in thirteen
 variants (:data:`VARIANTS`): with no monitoring, with each kind alone, and
 with all of it, every request traced or one in ten; and, for the kinds that
-miss their targets, their floors: the same kinds cut to their libraries'
-own calls, the least that they can cost.
+miss their targets, their floors: the same kinds cut to the fewest calls
+into their libraries, the least that they can cost.
 
 Each variant runs in a process of its own (OpenTelemetry's tracer is one per
 process); the GELF receiver and the OTLP collector run in this one, so their
@@ -64,7 +64,7 @@ VARIANTS = (
 METRICS = ("metrics", "all", "all-10%")
 REQUEST_LOGS = ("logs", "gelf", "all", "all-10%")
 TRACING = ("tracing", "traced-10%", "all", "all-10%")
-# A floor variant does only its libraries' own calls for the same kinds:
+# A floor variant does the fewest library calls for the same kinds:
 # the least that kind of monitoring can cost with them (see add_floor).
 FLOOR = "floor-"
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,7 +97,7 @@ def build(variant: str, folder: str, gelf_port: int, otlp_url: str):
     ``traced-10%``: one request in ten starts a trace; ``all``: logs,
     metrics and tracing; ``all-10%``: the same, one request in ten traced.
     ``floor-logs`` and the other ``floor-`` variants: the same kinds, cut to
-    their libraries' own calls (:func:`add_floor`).
+    the fewest calls into their libraries (:func:`add_floor`).
     """
     from chapter04.dataservice import create_app
 
@@ -140,16 +140,18 @@ def build(variant: str, folder: str, gelf_port: int, otlp_url: str):
 
 
 def add_floor(app, variant: str) -> None:
-    """``variant``'s kinds of monitoring cut to their libraries' own calls.
+    """``variant``'s kinds of monitoring cut to the fewest library calls.
 
-    A log record made and queued for the log thread (which writes its JSON
-    line or sends its GELF datagram, as in ``logs`` and ``gelf``), a
-    histogram observed and a counter incremented, a span started and ended
+    A log record made and put straight on the log thread's queue (no
+    logger, filter or handler; the thread writes its JSON line or sends its
+    GELF datagram, as in ``logs`` and ``gelf``), a histogram observed and a
+    counter incremented on series looked up once, a span started and ended
     (the sampler's decision, and for a traced request the batch and its
     export). Nothing else: one hook pair for all of them, no request id,
-    no extra field, no gauge of requests in flight, no span attribute, no
-    context for the calls the request makes. Less than a reader would keep,
-    so what a floor variant costs is the least that the full one can.
+    no extra field but the duration, no gauge of requests in flight, no
+    span attribute, no context for the calls the request makes. Less than
+    a reader would keep, so what a floor variant costs is, within the runs'
+    spread, the least that the full one can.
     """
     from flask import g, request
     from opentelemetry.trace import SpanKind
